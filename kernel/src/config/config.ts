@@ -1,0 +1,121 @@
+// The kernel's whole configuration: one typed object, read once from the environment.
+// Defaults give the embedded single-machine setup (PGlite, in-process bus, local folder).
+import path from 'node:path';
+
+export interface RateLimitConfig {
+  /** Requests per window for one user in one tenant. */
+  perUser: number;
+  /** Requests per window for a whole tenant. */
+  perTenant: number;
+  /** Requests per window for one client address on routes that need no sign-in. */
+  perAnonymousIp: number;
+  windowMs: number;
+  /** Failed sign-ins before an account (or address) is throttled. */
+  loginFailuresPerAccount: number;
+  loginFailuresPerIp: number;
+  loginWindowMs: number;
+}
+
+export interface KernelConfig {
+  port: number;
+  host: string;
+  /** Public base URL used in links (invitations); derived from host and port when unset. */
+  publicUrl: string;
+  dataDir: string;
+  /** A PostgreSQL URL; when unset the kernel runs embedded PGlite under `dataDir`. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  redisUrl: string | undefined;
+  /** Prefix for every Redis key and channel, so several deployments may share one Redis. */
+  redisPrefix: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  demoTenant: boolean;
+  corsOrigins: string[];
+  /** 'auto' marks cookies Secure when the request arrived over TLS (directly or via a trusted proxy). */
+  cookieSecure: 'auto' | boolean;
+  trustProxy: boolean;
+  bodyLimitBytes: number;
+  sessionTtlMs: number;
+  bearerTtlMs: number;
+  invitationTtlMs: number;
+  rateLimit: RateLimitConfig;
+  logLevel: string;
+  /** Cost parameter N of scrypt (a power of two). */
+  scryptCost: number;
+  instanceId: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw ? raw : undefined;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<KernelConfig> = {}): KernelConfig {
+  const port = int(env, 'PORT', 3000);
+  const host = env.HOST ?? '127.0.0.1';
+  const cookieSecureRaw = env.PENNY_COOKIE_SECURE ?? 'auto';
+  const scryptCost = int(env, 'PENNY_SCRYPT_COST', 1 << 15);
+  if ((scryptCost & (scryptCost - 1)) !== 0 || scryptCost < 1024) {
+    throw new ConfigError(`PENNY_SCRYPT_COST must be a power of two ≥ 1024, got ${scryptCost}`);
+  }
+  const config: KernelConfig = {
+    port,
+    host,
+    publicUrl: optional(env, 'PENNY_PUBLIC_URL') ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
+    dataDir: path.resolve(env.PENNY_DATA_DIR ?? '.penny'),
+    databaseUrl: optional(env, 'DATABASE_URL'),
+    databasePoolSize: int(env, 'PENNY_DB_POOL', 10),
+    redisUrl: optional(env, 'REDIS_URL'),
+    redisPrefix: env.PENNY_REDIS_PREFIX ?? 'penny:',
+    smtpUrl: optional(env, 'SMTP_URL'),
+    mailFrom: env.PENNY_MAIL_FROM ?? 'Penny <no-reply@penny.local>',
+    adminEmail: optional(env, 'PENNY_ADMIN_EMAIL'),
+    adminPassword: optional(env, 'PENNY_ADMIN_PASSWORD'),
+    demoTenant: bool(env, 'PENNY_DEMO_TENANT', true),
+    corsOrigins: (env.PENNY_CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    cookieSecure: cookieSecureRaw === 'auto' ? 'auto' : bool(env, 'PENNY_COOKIE_SECURE', false),
+    trustProxy: bool(env, 'PENNY_TRUST_PROXY', false),
+    bodyLimitBytes: int(env, 'PENNY_BODY_LIMIT', 1024 * 1024),
+    sessionTtlMs: int(env, 'PENNY_SESSION_TTL_MINUTES', 12 * 60) * 60_000,
+    bearerTtlMs: int(env, 'PENNY_BEARER_TTL_MINUTES', 60) * 60_000,
+    invitationTtlMs: int(env, 'PENNY_INVITATION_TTL_HOURS', 72) * 3_600_000,
+    rateLimit: {
+      perUser: int(env, 'PENNY_RATE_LIMIT_USER', 600),
+      perTenant: int(env, 'PENNY_RATE_LIMIT_TENANT', 6000),
+      perAnonymousIp: int(env, 'PENNY_RATE_LIMIT_ANONYMOUS', 120),
+      windowMs: int(env, 'PENNY_RATE_LIMIT_WINDOW_SECONDS', 60) * 1000,
+      loginFailuresPerAccount: int(env, 'PENNY_LOGIN_FAILURES_ACCOUNT', 5),
+      loginFailuresPerIp: int(env, 'PENNY_LOGIN_FAILURES_IP', 50),
+      loginWindowMs: int(env, 'PENNY_LOGIN_WINDOW_MINUTES', 15) * 60_000,
+    },
+    logLevel: env.LOG_LEVEL ?? 'info',
+    scryptCost,
+    instanceId: env.PENNY_INSTANCE_ID ?? `kernel-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+  };
+  return { ...config, ...overrides, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
+}
+
+export const KernelConfig = Symbol('KernelConfig');

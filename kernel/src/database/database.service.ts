@@ -1,0 +1,138 @@
+// The kernel's one way to reach PostgreSQL. Tenant work runs in a short transaction as the
+// non-owner role `penny_app` with the tenant set transaction-locally, so row-level security
+// hides every other tenant's rows even from a query that forgets its filter.
+import { inject, injectable, multiInject } from 'inversify';
+import { MikroORM, type EntityManager, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { EntitySchema } from '@mikro-orm/core';
+import pg from 'pg';
+import path from 'node:path';
+import { KernelConfig } from '../config/config.ts';
+import type { LifecycleContribution } from '../core/lifecycle.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.ts';
+import { MIGRATIONS } from './migrations/index.ts';
+
+/** Features bind their entity schemas with this; the database collects them all at start. */
+export interface EntityContribution {
+  readonly entities: EntitySchema[];
+}
+export const EntityContribution = Symbol('EntityContribution');
+
+export type { EntityManager };
+
+const APP_ROLE = 'penny_app';
+const MIGRATION_LOCK_KEY = 7_262_001;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface Database {
+  /** Runs `work` in a transaction as the tenant: RLS limits every statement to its rows. */
+  tenant<T>(tenantId: string, work: (em: EntityManager) => Promise<T>): Promise<T>;
+  /** Runs `work` in a transaction as the owner (no RLS): sign-in, platform administration. */
+  system<T>(work: (em: EntityManager) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  pendingMigrations(): Promise<string[]>;
+  readonly url: string;
+  readonly embedded: boolean;
+}
+export const Database = Symbol('Database');
+
+@injectable()
+export class PostgresDatabase implements Database, LifecycleContribution {
+  readonly order = 10;
+  private orm: MikroORM | undefined;
+  private embeddedServer: EmbeddedPostgres | undefined;
+  private connectionUrl = '';
+
+  constructor(
+    @inject(KernelConfig) private readonly config: KernelConfig,
+    @multiInject(EntityContribution) private readonly contributions: EntityContribution[],
+  ) {}
+
+  get url(): string {
+    return this.connectionUrl;
+  }
+
+  get embedded(): boolean {
+    return this.embeddedServer !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.config.databaseUrl) {
+      this.connectionUrl = this.config.databaseUrl;
+    } else {
+      this.embeddedServer = await startEmbeddedPostgres(
+        path.join(this.config.dataDir, 'data'),
+        this.config.databasePoolSize + 4,
+      );
+      this.connectionUrl = this.embeddedServer.url;
+    }
+    this.orm = await MikroORM.init({
+      driver: PostgreSqlDriver,
+      clientUrl: this.connectionUrl,
+      entities: this.contributions.flatMap((c) => c.entities),
+      extensions: [Migrator],
+      pool: { min: 0, max: this.config.databasePoolSize },
+      allowGlobalContext: false,
+      debug: false,
+      discovery: { warnWhenNoEntities: false },
+      migrations: {
+        migrationsList: MIGRATIONS,
+        tableName: 'penny_migrations',
+        transactional: true,
+        allOrNothing: true,
+        snapshot: false,
+        silent: true,
+      },
+    });
+    await this.migrate();
+  }
+
+  async stop(): Promise<void> {
+    await this.orm?.close(true);
+    this.orm = undefined;
+    await this.embeddedServer?.stop();
+    this.embeddedServer = undefined;
+  }
+
+  private get em(): EntityManager {
+    if (!this.orm) throw new Error('database not started');
+    return this.orm.em.fork() as EntityManager;
+  }
+
+  /** Kernels starting together against one server take turns applying migrations. */
+  private async migrate(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.connectionUrl });
+    await client.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      await this.orm!.getMigrator().up();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await client.end();
+    }
+  }
+
+  async tenant<T>(tenantId: string, work: (em: EntityManager) => Promise<T>): Promise<T> {
+    // The tenant id is interpolated into a role-changing transaction: accept only a UUID.
+    if (!UUID.test(tenantId)) throw new Error(`invalid tenant id "${tenantId}"`);
+    return this.em.transactional(async (em) => {
+      await em.execute(`SELECT set_config('app.tenant_id', ?, true)`, [tenantId]);
+      await em.execute(`SET LOCAL ROLE ${APP_ROLE}`);
+      return work(em as EntityManager);
+    });
+  }
+
+  async system<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return this.em.transactional(async (em) => work(em as EntityManager));
+  }
+
+  async ping(): Promise<void> {
+    await this.em.execute('SELECT 1');
+  }
+
+  async pendingMigrations(): Promise<string[]> {
+    if (!this.orm) return ['(database not started)'];
+    const pending = await this.orm.getMigrator().getPendingMigrations();
+    return pending.map((m) => m.name);
+  }
+}

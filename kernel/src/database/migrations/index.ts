@@ -1,0 +1,4 @@
+// Every migration, in the order it must run. Migrations are checked in and applied at start.
+import { Migration20261125000000Foundation } from './Migration20261125000000Foundation.ts';
+
+export const MIGRATIONS = [{ name: 'Migration20261125000000Foundation', class: Migration20261125000000Foundation }];

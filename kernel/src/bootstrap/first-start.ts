@@ -29,7 +29,7 @@ export class FirstStart implements LifecycleContribution {
   ) {}
 
   async start(): Promise<void> {
-    const [row] = await this.db.system((em) => em.execute<{ n: string }[]>(`SELECT count(*) AS n FROM app_user`));
+    const [row] = await this.db.query<{ n: string }>(`SELECT count(*) AS n FROM app_user`);
     if (Number(row?.n ?? 0) > 0) return;
     const email = (this.config.adminEmail ?? 'admin@penny.local').toLowerCase();
     const generated = !this.config.adminPassword;

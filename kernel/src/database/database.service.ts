@@ -27,6 +27,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface Database {
   /** Runs `work` in a transaction as the tenant: RLS limits every statement to its rows. */
   tenant<T>(tenantId: string, work: (em: EntityManager) => Promise<T>): Promise<T>;
+  /** One statement as the owner, outside any transaction: the cheap path for lookups. */
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
   /** Runs `work` in a transaction as the owner (no RLS): sign-in, platform administration. */
   system<T>(work: (em: EntityManager) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
@@ -116,10 +118,15 @@ export class PostgresDatabase implements Database, LifecycleContribution {
     // The tenant id is interpolated into a role-changing transaction: accept only a UUID.
     if (!UUID.test(tenantId)) throw new Error(`invalid tenant id "${tenantId}"`);
     return this.em.transactional(async (em) => {
-      await em.execute(`SELECT set_config('app.tenant_id', ?, true)`, [tenantId]);
-      await em.execute(`SET LOCAL ROLE ${APP_ROLE}`);
+      // Both settings are transaction-local: they vanish at COMMIT, so a pooled connection (or
+      // PGlite's one shared session) never carries a tenant into the next transaction.
+      await em.execute(`SELECT set_config('app.tenant_id', ?, true), set_config('role', '${APP_ROLE}', true)`, [tenantId]);
       return work(em as EntityManager);
     });
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.em.execute<T[]>(sql, params);
   }
 
   async system<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {

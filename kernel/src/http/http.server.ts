@@ -16,6 +16,7 @@ import {
   KernelError,
   RateLimitedError,
   UnauthorizedError,
+  ValidationError,
   problemType,
   type ProblemDetails,
 } from '../core/errors.ts';
@@ -48,6 +49,18 @@ function makeAjv(coerce: boolean): Ajv {
   });
   (addFormats as unknown as (a: Ajv) => void)(ajv);
   return ajv;
+}
+
+/** The path of the first string (or key) holding a NUL character, if any. */
+function findNul(value: unknown, path: string, depth = 0): string | null {
+  if (typeof value === 'string') return value.includes('\0') ? path : null;
+  if (!value || typeof value !== 'object' || depth > 32) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\0')) return `${path}.${key}`;
+    const found = findNul(inner, `${path}.${key}`, depth + 1);
+    if (found) return found;
+  }
+  return null;
 }
 
 export interface HttpServer {
@@ -103,6 +116,16 @@ export class KernelHttpServer implements HttpServer, LifecycleContribution {
     app.setErrorHandler((error, request, reply) => this.sendError(error as Error, request, reply));
     app.setNotFoundHandler((request, reply) => {
       this.sendProblem(reply, { code: 'not_found', title: 'Not found', status: 404, detail: `No route ${request.method} ${request.url.split('?')[0]}` });
+    });
+
+    // JSON only: a text/plain body would otherwise reach validation as a bare string.
+    app.removeContentTypeParser(['text/plain']);
+    // PostgreSQL text cannot hold NUL; refuse it up front with a clear message instead of failing later.
+    app.addHook('preValidation', async (request) => {
+      for (const [part, value] of [['body', request.body], ['querystring', request.query], ['params', request.params]] as const) {
+        const where = findNul(value, part);
+        if (where) throw new ValidationError(`${where} contains a NUL character, which is not allowed`, [{ path: where, message: 'contains a NUL character' }]);
+      }
     });
 
     app.decorateRequest('principal', null);

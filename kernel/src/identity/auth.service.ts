@@ -59,7 +59,15 @@ export class AuthService implements Authenticator {
     const { loginFailuresPerAccount, loginFailuresPerIp, loginWindowMs } = this.config.rateLimit;
     const [byAccount, byIp] = await Promise.all([this.limiter.peek(`login:acct:${email}`), this.limiter.peek(`login:ip:${meta.ip}`)]);
     if (byAccount.count >= loginFailuresPerAccount || byIp.count >= loginFailuresPerIp) {
-      await this.audit.record({ tenantId: null, actorId: null, actor: email, action: 'auth.signInThrottled', outcome: 'denied', payload: { email }, ip: meta.ip });
+      await this.audit.record({
+        tenantId: null,
+        actorId: null,
+        actor: email,
+        action: 'auth.signInThrottled',
+        outcome: 'denied',
+        payload: { email },
+        ip: meta.ip,
+      });
       throw new RateLimitedError('Too many failed sign-ins; wait before trying again.', Math.max(byAccount.resetMs, byIp.resetMs));
     }
 
@@ -75,7 +83,15 @@ export class AuthService implements Authenticator {
     const valid = (await verifyPassword(password, stored)) && !!found && !found.disabled_at && !!found.password_hash;
     if (!valid || !found) {
       await Promise.all([this.limiter.hit(`login:acct:${email}`, loginWindowMs), this.limiter.hit(`login:ip:${meta.ip}`, loginWindowMs)]);
-      await this.audit.record({ tenantId: null, actorId: found?.id ?? null, actor: email, action: 'auth.signInFailed', outcome: 'failure', payload: { email }, ip: meta.ip });
+      await this.audit.record({
+        tenantId: null,
+        actorId: found?.id ?? null,
+        actor: email,
+        action: 'auth.signInFailed',
+        outcome: 'failure',
+        payload: { email },
+        ip: meta.ip,
+      });
       throw new UnauthorizedError('The email or password is wrong.');
     }
     await this.limiter.reset(`login:acct:${email}`);
@@ -88,15 +104,37 @@ export class AuthService implements Authenticator {
     const tokenExpiresAt = new Date(now + this.config.bearerTtlMs);
     await this.db.system(async (em) => {
       const insert = `INSERT INTO session (user_id, token_hash, kind, csrf_token, expires_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`;
-      await em.execute(insert, [found.id, hashSecret(sessionSecret), 'cookie', csrfToken, sessionExpiresAt, meta.ip, meta.userAgent ?? null]);
+      await em.execute(insert, [
+        found.id,
+        hashSecret(sessionSecret),
+        'cookie',
+        csrfToken,
+        sessionExpiresAt,
+        meta.ip,
+        meta.userAgent ?? null,
+      ]);
       await em.execute(insert, [found.id, hashSecret(token), 'bearer', csrfToken, tokenExpiresAt, meta.ip, meta.userAgent ?? null]);
       await em.execute(`DELETE FROM session WHERE user_id = ? AND expires_at < now()`, [found.id]);
-      await this.audit.append(em, { tenantId: null, actorId: found.id, actor: found.email, action: 'auth.signedIn', payload: { email }, ip: meta.ip });
+      await this.audit.append(em, {
+        tenantId: null,
+        actorId: found.id,
+        actor: found.email,
+        action: 'auth.signedIn',
+        payload: { email },
+        ip: meta.ip,
+      });
     });
     const tenants = await this.membershipsOf(found.id);
     // Each tenant's admins see their members' sign-ins in their own log.
     for (const t of tenants) {
-      await this.audit.record({ tenantId: t.tenantId, actorId: found.id, actor: found.email, action: 'auth.signedIn', payload: { email }, ip: meta.ip });
+      await this.audit.record({
+        tenantId: t.tenantId,
+        actorId: found.id,
+        actor: found.email,
+        action: 'auth.signedIn',
+        payload: { email },
+        ip: meta.ip,
+      });
     }
     this.bus.emit('user.signedIn', { userId: found.id });
     return {
@@ -119,15 +157,13 @@ export class AuthService implements Authenticator {
     this.bus.emit('user.signedOut', { userId: principal.userId });
   }
 
-  membershipsOf(userId: string): Promise<MembershipSummary[]> {
-    return this.db.system(async (em) => {
-      const rows = await em.execute<{ tenant_id: string; slug: string; name: string; role: string }[]>(
-        `SELECT m.tenant_id, t.slug, t.name, m.role FROM membership m JOIN tenant t ON t.id = m.tenant_id
-         WHERE m.user_id = ? ORDER BY m.created_at, t.slug`,
-        [userId],
-      );
-      return rows.map((r) => ({ tenantId: r.tenant_id, slug: r.slug, name: r.name, role: r.role as Role }));
-    });
+  async membershipsOf(userId: string): Promise<MembershipSummary[]> {
+    const rows = await this.db.query<{ tenant_id: string; slug: string; name: string; role: string }>(
+      `SELECT m.tenant_id, t.slug, t.name, m.role FROM membership m JOIN tenant t ON t.id = m.tenant_id
+       WHERE m.user_id = ? ORDER BY m.created_at, t.slug`,
+      [userId],
+    );
+    return rows.map((r) => ({ tenantId: r.tenant_id, slug: r.slug, name: r.name, role: r.role as Role }));
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal | null> {
@@ -144,13 +180,11 @@ export class AuthService implements Authenticator {
 
   private async fromSession(secret: string, kind: 'cookie' | 'bearer'): Promise<Principal | null> {
     if (!secret.startsWith(kind === 'cookie' ? SESSION_PREFIX : BEARER_PREFIX)) return null;
-    const rows = await this.db.system((em) =>
-      em.execute<(UserRow & { session_id: string; csrf_token: string })[]>(
-        `SELECT s.id AS session_id, s.csrf_token, u.id, u.email, u.display_name, u.is_platform_admin, u.disabled_at
-         FROM session s JOIN app_user u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > now()`,
-        [hashSecret(secret), kind],
-      ),
+    const rows = await this.db.query<UserRow & { session_id: string; csrf_token: string }>(
+      `SELECT s.id AS session_id, s.csrf_token, u.id, u.email, u.display_name, u.is_platform_admin, u.disabled_at
+       FROM session s JOIN app_user u ON u.id = s.user_id
+       WHERE s.token_hash = ? AND s.kind = ? AND s.expires_at > now()`,
+      [hashSecret(secret), kind],
     );
     const row = rows[0];
     if (!row || row.disabled_at) return null;
@@ -166,20 +200,19 @@ export class AuthService implements Authenticator {
   }
 
   private async fromAccessToken(secret: string): Promise<Principal | null> {
-    const rows = await this.db.system(async (em) => {
-      const found = await em.execute<(UserRow & { token_id: string; token_name: string; tenant_id: string; roles: string[]; stale: boolean })[]>(
-        `SELECT k.id AS token_id, k.name AS token_name, k.tenant_id, k.roles,
-                (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale,
-                u.id, u.email, u.display_name, u.is_platform_admin, u.disabled_at
-         FROM api_token k JOIN app_user u ON u.id = k.user_id
-         WHERE k.token_hash = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
-        [hashSecret(secret)],
-      );
-      // Recording use at most once a minute keeps reads from turning into writes.
-      if (found[0]?.stale) await em.execute(`UPDATE api_token SET last_used_at = now() WHERE id = ?`, [found[0].token_id]);
-      return found;
-    });
+    const rows = await this.db.query<
+      UserRow & { token_id: string; token_name: string; tenant_id: string; roles: string[]; stale: boolean }
+    >(
+      `SELECT k.id AS token_id, k.name AS token_name, k.tenant_id, k.roles,
+              (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale,
+              u.id, u.email, u.display_name, u.is_platform_admin, u.disabled_at
+       FROM api_token k JOIN app_user u ON u.id = k.user_id
+       WHERE k.token_hash = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`,
+      [hashSecret(secret)],
+    );
     const row = rows[0];
+    // Recording use at most once a minute keeps reads from turning into writes.
+    if (row?.stale) await this.db.query(`UPDATE api_token SET last_used_at = now() WHERE id = ?`, [row.token_id]);
     if (!row || row.disabled_at) return null;
     return {
       userId: row.id,
@@ -194,23 +227,21 @@ export class AuthService implements Authenticator {
   async resolveTenant(principal: Principal, requested: string | undefined): Promise<TenantContext> {
     const wanted = requested?.trim() || undefined;
     const pinned = principal.token?.tenantId;
-    const rows = await this.db.system((em) => {
-      const where: string[] = [];
-      const params: unknown[] = [];
-      const add = (clause: string, ...values: unknown[]) => {
-        where.push(clause);
-        params.push(...values);
-      };
-      add('m.user_id = ?', principal.userId);
-      if (pinned) add('t.id = ?', pinned);
-      if (wanted && UUID.test(wanted)) add('(t.id = ? OR t.slug = ?)', wanted, wanted);
-      else if (wanted) add('t.slug = ?', wanted.toLowerCase());
-      return em.execute<{ tenant_id: string; slug: string; name: string; role: string }[]>(
-        `SELECT m.tenant_id, t.slug, t.name, m.role FROM membership m JOIN tenant t ON t.id = m.tenant_id
-         WHERE ${where.join(' AND ')} ORDER BY m.created_at, t.slug LIMIT 1`,
-        params,
-      );
-    });
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    add('m.user_id = ?', principal.userId);
+    if (pinned) add('t.id = ?', pinned);
+    if (wanted && UUID.test(wanted)) add('(t.id = ? OR t.slug = ?)', wanted, wanted);
+    else if (wanted) add('t.slug = ?', wanted.toLowerCase());
+    const rows = await this.db.query<{ tenant_id: string; slug: string; name: string; role: string }>(
+      `SELECT m.tenant_id, t.slug, t.name, m.role FROM membership m JOIN tenant t ON t.id = m.tenant_id
+       WHERE ${where.join(' AND ')} ORDER BY m.created_at, t.slug LIMIT 1`,
+      params,
+    );
     const row = rows[0];
     if (!row || !isRole(row.role)) {
       if (pinned && wanted) throw new ForbiddenError(`This access token is limited to another tenant than "${wanted}".`);

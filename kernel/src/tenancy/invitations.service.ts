@@ -148,13 +148,11 @@ export class InvitationsService {
   }
 
   private async findPending(token: string) {
-    const rows = await this.db.system((em) =>
-      em.execute<(InvitationRow & { slug: string; name: string; user_id: string | null; password_hash: string | null })[]>(
-        `SELECT i.*, t.slug, t.name, u.id AS user_id, u.password_hash
-         FROM invitation i JOIN tenant t ON t.id = i.tenant_id LEFT JOIN app_user u ON lower(u.email) = i.email
-         WHERE i.token_hash = ?`,
-        [hashSecret(token)],
-      ),
+    const rows = await this.db.query<InvitationRow & { slug: string; name: string; user_id: string | null; password_hash: string | null }>(
+      `SELECT i.*, t.slug, t.name, u.id AS user_id, u.password_hash
+       FROM invitation i JOIN tenant t ON t.id = i.tenant_id LEFT JOIN app_user u ON lower(u.email) = i.email
+       WHERE i.token_hash = ?`,
+      [hashSecret(token)],
     );
     const found = rows[0];
     if (!found) throw new NotFoundError('This invitation link is not valid; ask for a new one.');

@@ -58,8 +58,8 @@ export class TenantsService {
     return tenantView(row);
   }
 
-  listAll(): Promise<TenantView[]> {
-    return this.db.system(async (em) => (await em.execute<TenantRow[]>(`SELECT id, slug, name, created_at FROM tenant ORDER BY slug`)).map(tenantView));
+  async listAll(): Promise<TenantView[]> {
+    return (await this.db.query<TenantRow>(`SELECT id, slug, name, created_at FROM tenant ORDER BY slug`)).map(tenantView);
   }
 
   async current(tenant: TenantContext): Promise<TenantView> {

@@ -33,7 +33,7 @@ function nastyValue(s: Schema, nasty: string): unknown {
 describe('hostile input on every route', () => {
   let k: TestKernel;
   let admin: Api;
-  let operations: Operation[] = [];
+  const operations: Operation[] = [];
 
   beforeAll(async () => {
     k = await startTestKernel();

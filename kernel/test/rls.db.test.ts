@@ -99,6 +99,19 @@ describe('row-level security', () => {
     expect(names).not.toContain('pwned');
   });
 
+  it('has row-level security on every table with a tenant_id column', async () => {
+    const database = k.kernel.container.get<Database>(Database);
+    const rows = await database.query<{ table: string; rls: boolean; policies: string }>(
+      `SELECT c.relname AS table, c.relrowsecurity AS rls,
+              (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid)::text AS policies
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname = 'public' AND c.relkind = 'r'
+         AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)`,
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(TENANT_OWNED_TABLES.length);
+    for (const row of rows) expect({ table: row.table, rls: row.rls, hasPolicy: Number(row.policies) > 0 }).toEqual({ table: row.table, rls: true, hasPolicy: true });
+  });
+
   it('keeps the audit log append-only for requests', async () => {
     const res = await a.post('/test/raw', { sql: `UPDATE audit_event SET action = 'forged' RETURNING id`, params: [] });
     expect(res.status).toBe(500);

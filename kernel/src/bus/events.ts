@@ -12,6 +12,12 @@ export interface KernelEvents {
   'user.signedIn': { userId: string };
   'user.signedOut': { userId: string };
   'workspace.created': { tenantId: string; workspaceId: string };
+  'extension.published': { extensionId: string; version: string; bundleId: string };
+  'extension.installed': { tenantId: string; extensionId: string; version: string };
+  'extension.updated': { tenantId: string; extensionId: string; from: string; to: string };
+  'extension.uninstalled': { tenantId: string; extensionId: string };
+  'extension.enabled': { tenantId: string; extensionId: string };
+  'extension.disabled': { tenantId: string; extensionId: string; reason: string };
 }
 
 export type KernelEventName = keyof KernelEvents;

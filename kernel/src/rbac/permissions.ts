@@ -18,6 +18,9 @@ const MATRIX = {
   'members.invite': 'manager',
   'members.manage': 'admin',
   'audit.read': 'admin',
+  'extensions.read': 'viewer',
+  'extensions.manage': 'admin',
+  'tools.invoke': 'creator',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof MATRIX;

@@ -1,4 +1,8 @@
 // Every migration, in the order it must run. Migrations are checked in and applied at start.
 import { Migration20261125000000Foundation } from './Migration20261125000000Foundation.ts';
+import { Migration20261125010000Extensions } from './Migration20261125010000Extensions.ts';
 
-export const MIGRATIONS = [{ name: 'Migration20261125000000Foundation', class: Migration20261125000000Foundation }];
+export const MIGRATIONS = [
+  { name: 'Migration20261125000000Foundation', class: Migration20261125000000Foundation },
+  { name: 'Migration20261125010000Extensions', class: Migration20261125010000Extensions },
+];

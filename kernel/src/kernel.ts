@@ -8,6 +8,7 @@ import { auditModule } from './audit/audit.module.ts';
 import { bootstrapModule } from './bootstrap/bootstrap.module.ts';
 import { busModule } from './bus/bus.module.ts';
 import { databaseModule } from './database/database.module.ts';
+import { extensionsModule } from './extensions/extensions.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { httpModule } from './http/http.module.ts';
 import { HttpServer } from './http/http.server.ts';
@@ -28,6 +29,7 @@ export const KERNEL_MODULES: ContainerModule[] = [
   identityModule,
   tenancyModule,
   tokensModule,
+  extensionsModule,
   healthModule,
   bootstrapModule,
   httpModule,

@@ -16,6 +16,23 @@ export interface RateLimitConfig {
   loginWindowMs: number;
 }
 
+export interface ExtensionRuntimeConfig {
+  /** Defaults for every isolate; a tenant policy may only tighten them. */
+  memoryMb: number;
+  cpuMsPerCall: number;
+  wallMsPerCall: number;
+  /** A tenant's host stops after this long without calls. */
+  hostIdleMs: number;
+  heartbeatMs: number;
+  /** A host that has not answered a heartbeat for this long is killed and restarted. */
+  heartbeatTimeoutMs: number;
+  /** Isolate resets or host crashes of one extension within the window before it is disabled. */
+  crashLimit: number;
+  crashWindowMs: number;
+  /** Largest tool result accepted from an extension unless its manifest sets less. */
+  maxResultBytes: number;
+}
+
 export interface KernelConfig {
   port: number;
   host: string;
@@ -42,6 +59,9 @@ export interface KernelConfig {
   bearerTtlMs: number;
   invitationTtlMs: number;
   rateLimit: RateLimitConfig;
+  extensions: ExtensionRuntimeConfig;
+  /** Base64 of 32 bytes that encrypts extension secrets; generated under the data dir when unset. */
+  secretKey: string | undefined;
   logLevel: string;
   /** Cost parameter N of scrypt (a power of two). */
   scryptCost: number;
@@ -111,11 +131,28 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
       loginFailuresPerIp: int(env, 'PENNY_LOGIN_FAILURES_IP', 50),
       loginWindowMs: int(env, 'PENNY_LOGIN_WINDOW_MINUTES', 15) * 60_000,
     },
+    extensions: {
+      memoryMb: int(env, 'PENNY_EXT_MEMORY_MB', 128),
+      cpuMsPerCall: int(env, 'PENNY_EXT_CPU_MS', 5000),
+      wallMsPerCall: int(env, 'PENNY_EXT_WALL_MS', 30_000),
+      hostIdleMs: int(env, 'PENNY_EXT_HOST_IDLE_SECONDS', 600) * 1000,
+      heartbeatMs: int(env, 'PENNY_EXT_HEARTBEAT_MS', 5000),
+      heartbeatTimeoutMs: int(env, 'PENNY_EXT_HEARTBEAT_TIMEOUT_MS', 15_000),
+      crashLimit: int(env, 'PENNY_EXT_CRASH_LIMIT', 5),
+      crashWindowMs: int(env, 'PENNY_EXT_CRASH_WINDOW_SECONDS', 300) * 1000,
+      maxResultBytes: int(env, 'PENNY_EXT_MAX_RESULT_BYTES', 1024 * 1024),
+    },
+    secretKey: optional(env, 'PENNY_SECRET_KEY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     scryptCost,
     instanceId: env.PENNY_INSTANCE_ID ?? `kernel-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   };
-  return { ...config, ...overrides, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
+  return {
+    ...config,
+    ...overrides,
+    rateLimit: { ...config.rateLimit, ...overrides.rateLimit },
+    extensions: { ...config.extensions, ...overrides.extensions },
+  };
 }
 
 export const KernelConfig = Symbol('KernelConfig');

@@ -91,8 +91,33 @@ export class UnavailableError extends KernelError {
   readonly status = 503;
   readonly code = 'unavailable';
   readonly title = 'Service unavailable';
+  constructor(detail: string, retryAfterMs?: number) {
+    super(detail);
+    if (retryAfterMs !== undefined) this.headers['retry-after'] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  }
 }
 
 export function problemType(code: string): string {
   return `urn:penny:problem:${code}`;
+}
+
+/** An extension failed while serving a call (crashed, threw, broke a limit or a permission). */
+export class ExtensionFailedError extends KernelError {
+  readonly status = 502;
+  readonly code = 'extension_failed';
+  readonly title = 'The extension failed';
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(detail);
+    Object.assign(this.extensions, extensions);
+  }
+}
+
+export class ExtensionTimeoutError extends KernelError {
+  readonly status = 504;
+  readonly code = 'extension_timeout';
+  readonly title = 'The extension took too long';
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(detail);
+    Object.assign(this.extensions, extensions);
+  }
 }

@@ -1,0 +1,88 @@
+// Invoking contributed tools directly: arguments validated against the tool's JSON Schema, the
+// caller's permission checked, the call run in the tenant's extension host with a deadline, the
+// result size capped, and every call audited (with payload hashes) and timed.
+import { inject, injectable } from 'inversify';
+import { randomUUID } from 'node:crypto';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { JsonValue } from '@penny/manifests';
+import { KernelConfig } from '../config/config.ts';
+import { ExtensionFailedError, KernelError, ValidationError } from '../core/errors.ts';
+import { AuditLog } from '../audit/audit.service.ts';
+import type { Principal, TenantContext } from '../http/access.ts';
+import { ContributionRegistry, type ToolContribution } from './contributions.ts';
+import { ExtensionHosts } from './extension-hosts.ts';
+
+export interface ToolCallResult {
+  callId: string;
+  tool: string;
+  extensionId: string;
+  durationMs: number;
+  content: JsonValue;
+  artifacts: unknown[];
+}
+
+@injectable()
+export class ToolsService {
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor(
+    @inject(KernelConfig) private readonly config: KernelConfig,
+    @inject(ContributionRegistry) private readonly registry: ContributionRegistry,
+    @inject(ExtensionHosts) private readonly hosts: ExtensionHosts,
+    @inject(AuditLog) private readonly audit: AuditLog,
+  ) {
+    (addFormats as unknown as (a: Ajv) => void)(this.ajv);
+  }
+
+  /** The tools the caller may use in this tenant. */
+  async list(tenant: TenantContext): Promise<ToolContribution[]> {
+    if (!tenant.permissions.has('tools.invoke')) return [];
+    return (await this.registry.forTenant(tenant.tenantId)).tools;
+  }
+
+  private validator(key: string, schema: object): ValidateFunction {
+    let v = this.validators.get(key);
+    if (!v) this.validators.set(key, (v = this.ajv.compile(schema)));
+    return v;
+  }
+
+  async invoke(tenant: TenantContext, actor: Principal, name: string, args: Record<string, JsonValue>, ip: string): Promise<ToolCallResult> {
+    const { installed, tool } = await this.registry.tool(tenant.tenantId, name);
+    const validate = this.validator(`${installed.bundleSha256}:${name}`, tool.parameters ?? { type: 'object' });
+    if (!validate(args)) {
+      const errors = (validate.errors ?? []).map((e) => ({
+        path: `arguments${e.instancePath.replace(/\//g, '.')}${e.keyword === 'required' ? `.${String((e.params as { missingProperty?: string }).missingProperty)}` : ''}`,
+        message: e.keyword === 'additionalProperties' ? `has an unknown field "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e.message ?? 'is invalid'),
+      }));
+      throw new ValidationError(`Invalid arguments for ${name}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+    }
+    const callId = randomUUID();
+    const timeoutMs = Math.min(tool.timeoutMs ?? this.config.extensions.wallMsPerCall, this.config.extensions.wallMsPerCall);
+    const maxBytes = Math.min(tool.maxResultBytes ?? this.config.extensions.maxResultBytes, this.config.extensions.maxResultBytes);
+    const started = performance.now();
+    const record = (outcome: 'success' | 'failure', extra: Record<string, unknown>) =>
+      this.audit.record({
+        tenantId: tenant.tenantId,
+        actorId: actor.userId,
+        actor: actor.email,
+        action: 'tool.invoked',
+        target: `tool:${installed.extensionId}/${name}`,
+        outcome,
+        payload: { callId, tool: name, arguments: args, ...extra },
+        ip,
+      });
+    try {
+      const result = await this.hosts.invokeTool(tenant.tenantId, installed, name, args, callId, { userId: actor.userId }, timeoutMs);
+      const size = Buffer.byteLength(JSON.stringify(result));
+      if (size > maxBytes) throw new ExtensionFailedError(`${installed.extensionId}: the result of ${name} is ${size} bytes, over the limit of ${maxBytes}.`, { reason: 'ResultTooLarge' });
+      const durationMs = Math.round((performance.now() - started) * 100) / 100;
+      await record('success', { durationMs, resultBytes: size });
+      return { callId, tool: name, extensionId: installed.extensionId, durationMs, content: result.content, artifacts: result.artifacts ?? [] };
+    } catch (err) {
+      await record('failure', { error: err instanceof KernelError ? err.code : 'internal', message: (err as Error).message }).catch(() => undefined);
+      throw err;
+    }
+  }
+}

@@ -7,6 +7,8 @@ import { LifecycleContribution } from './core/lifecycle.ts';
 import { auditModule } from './audit/audit.module.ts';
 import { bootstrapModule } from './bootstrap/bootstrap.module.ts';
 import { busModule } from './bus/bus.module.ts';
+import { artifactsModule } from './artifacts/artifacts.module.ts';
+import { chatModule } from './chat/chat.module.ts';
 import { databaseModule } from './database/database.module.ts';
 import { extensionsModule } from './extensions/extensions.module.ts';
 import { healthModule } from './health/health.module.ts';
@@ -30,6 +32,8 @@ export const KERNEL_MODULES: ContainerModule[] = [
   tenancyModule,
   tokensModule,
   extensionsModule,
+  artifactsModule,
+  chatModule,
   healthModule,
   bootstrapModule,
   httpModule,

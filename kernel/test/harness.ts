@@ -153,3 +153,34 @@ export class Api {
     return new Api(this.baseUrl, res.body.token, tenant);
   }
 }
+
+export interface SseEvent {
+  id: number | null;
+  event: string;
+  data: any;
+}
+
+/** Reads a Server-Sent Events response, calling `onEvent` for each; resolves when it ends. */
+export async function readSse(res: Response, onEvent: (event: SseEvent) => void | boolean): Promise<void> {
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let cut: number;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      if (!block.trim() || block.startsWith(':')) continue;
+      const fields = Object.fromEntries(block.split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trimStart()]));
+      // Returning false stops reading, like a client that went away.
+      if (onEvent({ id: fields.id ? Number(fields.id) : null, event: fields.event ?? 'message', data: fields.data ? JSON.parse(fields.data) : null }) === false) {
+        // Not awaited: cancelling resolves only once the server has closed its side.
+        void reader.cancel().catch(() => undefined);
+        return;
+      }
+    }
+  }
+}

@@ -134,7 +134,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
     extensions: {
       memoryMb: int(env, 'PENNY_EXT_MEMORY_MB', 128),
       cpuMsPerCall: int(env, 'PENNY_EXT_CPU_MS', 5000),
-      wallMsPerCall: int(env, 'PENNY_EXT_WALL_MS', 30_000),
+      wallMsPerCall: int(env, 'PENNY_EXT_WALL_MS', 120_000),
       hostIdleMs: int(env, 'PENNY_EXT_HOST_IDLE_SECONDS', 600) * 1000,
       heartbeatMs: int(env, 'PENNY_EXT_HEARTBEAT_MS', 5000),
       heartbeatTimeoutMs: int(env, 'PENNY_EXT_HEARTBEAT_TIMEOUT_MS', 15_000),

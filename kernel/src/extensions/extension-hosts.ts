@@ -2,7 +2,22 @@
 // idle, restarted with backoff after a crash. An extension that keeps crashing (isolate resets or
 // taking its host down) is disabled for that tenant, with an audit event.
 import { inject, injectable } from 'inversify';
-import { isPennyError, pennyErrorName, ToolInvokeRequest, CommandRunRequest, type CallContext, type JsonValue, type ToolInvokeResult } from '@penny/manifests';
+import { randomUUID } from 'node:crypto';
+import {
+  CommandRunRequest,
+  isPennyError,
+  ModelCancelNotification,
+  ModelChatChunkNotification,
+  ModelChatRequest,
+  pennyErrorName,
+  ToolInvokeRequest,
+  type CallContext,
+  type ChatChunk,
+  type ChatRequest,
+  type ChatResult,
+  type JsonValue,
+  type ToolInvokeResult,
+} from '@penny/manifests';
 import { ResponseError } from 'vscode-jsonrpc';
 import { KernelConfig } from '../config/config.ts';
 import { ExtensionFailedError, ExtensionTimeoutError, UnavailableError } from '../core/errors.ts';
@@ -29,6 +44,8 @@ export class ExtensionHosts implements LifecycleContribution {
   private readonly hosts = new Map<string, TenantHost>();
   private readonly restarts = new Map<string, RestartState>();
   private readonly crashTimes = new Map<string, number[]>();
+  /** Streaming model calls in flight, by request id: where their chunks go. */
+  private readonly chatStreams = new Map<string, (chunk: ChatChunk) => void>();
   private sweeper: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -90,11 +107,13 @@ export class ExtensionHosts implements LifecycleContribution {
       // A host may legitimately be busy for a whole CPU budget inside an isolate call; only
       // silence well beyond that means it is stuck.
       heartbeatTimeoutMs: Math.max(heartbeatTimeoutMs, 2 * cpuMsPerCall + 1000),
-      serve: (connection) =>
+      serve: (connection) => {
         this.api.serve(connection, tenantId, {
           onCrash: (t, crash) => void this.chargeCrash(t, crash.extensionId, `${crash.reason}: ${crash.message}`),
           log: (t, level, message, extensionId) => this.log(t, level, message, extensionId),
-        }),
+        });
+        connection.onNotification(ModelChatChunkNotification, (p) => this.chatStreams.get(p.requestId)?.(p.chunk));
+      },
       onExit: (h, reason) => this.onHostExit(tenantId, h, reason),
     });
     this.hosts.set(tenantId, host);
@@ -172,6 +191,32 @@ export class ExtensionHosts implements LifecycleContribution {
     return this.call(tenantId, installed, `onTool:${tool}`, timeoutMs, (host) =>
       host.connection.sendRequest(ToolInvokeRequest, { extensionId: installed.extensionId, tool, args, callId, context }),
     );
+  }
+
+  /** Streams a model answer; chunks arrive through `onChunk` before the call resolves. */
+  async chat(
+    tenantId: string,
+    installed: InstalledExtension,
+    providerId: string,
+    request: ChatRequest,
+    context: CallContext,
+    onChunk: (chunk: ChatChunk) => void,
+    signal?: AbortSignal,
+  ): Promise<ChatResult> {
+    const requestId = randomUUID();
+    this.chatStreams.set(requestId, onChunk);
+    let cancel: (() => void) | undefined;
+    try {
+      return await this.call(tenantId, installed, `onModelProvider:${providerId}`, this.config.extensions.wallMsPerCall, (host) => {
+        cancel = () => void host.connection.sendNotification(ModelCancelNotification, { requestId }).catch(() => undefined);
+        if (signal?.aborted) cancel();
+        else signal?.addEventListener('abort', cancel, { once: true });
+        return host.connection.sendRequest(ModelChatRequest, { requestId, extensionId: installed.extensionId, providerId, request, context });
+      });
+    } finally {
+      this.chatStreams.delete(requestId);
+      if (cancel) signal?.removeEventListener('abort', cancel);
+    }
   }
 
   runCommand(tenantId: string, installed: InstalledExtension, command: string, args: JsonValue[], context: CallContext): Promise<JsonValue> {

@@ -42,6 +42,11 @@ export class ToolsService {
     return (await this.registry.forTenant(tenant.tenantId)).tools;
   }
 
+  /** The declaration of a tool the tenant has (for its `confirm` flag, limits and schema). */
+  describe(tenantId: string, name: string) {
+    return this.registry.tool(tenantId, name);
+  }
+
   private validator(key: string, schema: object): ValidateFunction {
     let v = this.validators.get(key);
     if (!v) this.validators.set(key, (v = this.ajv.compile(schema)));

@@ -89,6 +89,10 @@ export class KernelHttpServer implements HttpServer, LifecycleContribution {
       trustProxy: config.trustProxy,
       logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' }),
       requestIdHeader: false,
+      // Open answer streams must not keep a stopping kernel waiting.
+      forceCloseConnections: true,
+      // Signed content links carry their token in the path.
+      maxParamLength: 512,
       ajv: { customOptions: { removeAdditional: false } },
     });
   }

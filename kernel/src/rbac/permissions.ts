@@ -21,6 +21,9 @@ const MATRIX = {
   'extensions.read': 'viewer',
   'extensions.manage': 'admin',
   'tools.invoke': 'creator',
+  'chat.use': 'viewer',
+  'artifacts.read': 'viewer',
+  'artifacts.write': 'creator',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof MATRIX;

@@ -1,8 +1,10 @@
 // Every migration, in the order it must run. Migrations are checked in and applied at start.
 import { Migration20261125000000Foundation } from './Migration20261125000000Foundation.ts';
 import { Migration20261125010000Extensions } from './Migration20261125010000Extensions.ts';
+import { Migration20261125030000Chat } from './Migration20261125030000Chat.ts';
 
 export const MIGRATIONS = [
   { name: 'Migration20261125000000Foundation', class: Migration20261125000000Foundation },
   { name: 'Migration20261125010000Extensions', class: Migration20261125010000Extensions },
+  { name: 'Migration20261125030000Chat', class: Migration20261125030000Chat },
 ];

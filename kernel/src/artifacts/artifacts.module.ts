@@ -1,0 +1,12 @@
+// The artifact registry (immutable versions with lineage) and its object store.
+import { ContainerModule } from 'inversify';
+import { RouteContribution } from '../http/route-contribution.ts';
+import { ArtifactsRoutes } from './artifacts.routes.ts';
+import { ArtifactsService } from './artifacts.service.ts';
+import { LocalObjectStore, ObjectStore } from './object-store.ts';
+
+export const artifactsModule = new ContainerModule(({ bind }) => {
+  bind(ObjectStore).to(LocalObjectStore).inSingletonScope();
+  bind(ArtifactsService).toSelf().inSingletonScope();
+  bind(RouteContribution).to(ArtifactsRoutes).inSingletonScope();
+});

@@ -18,6 +18,7 @@ import { identityModule } from './identity/identity.module.ts';
 import { mailModule } from './mail/mail.module.ts';
 import { metricsModule } from './metrics/metrics.module.ts';
 import { rateLimitModule } from './ratelimit/ratelimit.module.ts';
+import { realtimeModule } from './realtime/realtime.module.ts';
 import { tenancyModule } from './tenancy/tenancy.module.ts';
 import { tokensModule } from './tokens/tokens.module.ts';
 
@@ -34,6 +35,7 @@ export const KERNEL_MODULES: ContainerModule[] = [
   extensionsModule,
   artifactsModule,
   chatModule,
+  realtimeModule,
   healthModule,
   bootstrapModule,
   httpModule,

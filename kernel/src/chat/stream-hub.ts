@@ -43,6 +43,7 @@ const RETAIN_MS = 30 * 60_000;
 @injectable()
 export class StreamHub {
   private readonly channels = new Map<string, Channel>();
+  private readonly taps = new Set<(tenantId: string, event: ChatEvent) => void>();
   private lastSweep = Date.now();
 
   private channel(tenantId: string, conversationId: string): Channel {
@@ -63,6 +64,7 @@ export class StreamHub {
     if (ch.events.length > MAX_EVENTS_KEPT) ch.events.splice(0, ch.events.length - MAX_EVENTS_KEPT);
     ch.touchedAt = Date.now();
     for (const listener of ch.listeners) listener(full);
+    for (const tap of this.taps) tap(tenantId, full);
     this.sweep();
     return full;
   }
@@ -78,6 +80,12 @@ export class StreamHub {
     ch.listeners.add(listener);
     const sub = toDisposable(() => ch.listeners.delete(listener));
     return Object.assign(sub, { complete: afterSeq >= oldest - 1 });
+  }
+
+  /** Sees every event of every conversation (the socket gateway fans them out to rooms). */
+  tap(listener: (tenantId: string, event: ChatEvent) => void): Disposable {
+    this.taps.add(listener);
+    return toDisposable(() => this.taps.delete(listener));
   }
 
   private sweep(): void {

@@ -1,6 +1,7 @@
 // The host half of an isolate's fetch: one session per request, read on demand so that a slow
 // consumer in the isolate applies backpressure and nothing is buffered here. Redirects are
 // followed by hand so every hop passes the egress check.
+import { isPennyError } from '@penny/manifests';
 import type { FetchHead, FetchRead, FetchStart } from './isolate/contract.ts';
 import { checkEgress, substituteSecrets, type EgressRules, type Redactor } from './egress.ts';
 import { HostFault } from './errors.ts';
@@ -77,7 +78,9 @@ export class FetchSessions {
       }
     } catch (error) {
       this.close(request.id);
-      if (error instanceof HostFault) throw error;
+      // The kernel refusing a secret (not granted, not set) is a Penny refusal like the host's own,
+      // not a network failure: it keeps its code on the way into the isolate.
+      if (error instanceof HostFault || isPennyError(error)) throw error;
       const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
       throw new TypeError(redactor ? redactor.redactText(message) : message);
     }

@@ -9,12 +9,14 @@ import {
   type ExtensionActivateParams,
   type ExtensionActivateResult,
   type ExtensionLimits,
+  type ExtensionManifest,
   type FinishReason,
   type HostInitializeParams,
   type HostInitializeResult,
   type HostPingParams,
   type HostPingResult,
   type HostStatsResult,
+  type JsonValue,
   type ModelChatParams,
   type ModelEmbedParams,
   type ToolInvokeParams,
@@ -27,10 +29,34 @@ import { ExtensionRuntime, type Cancellation } from './runtime.ts';
 
 const WATCHDOG_MS = 100;
 const DEFAULT_MAX_RESULT_BYTES = 4 << 20;
+const MAX_CONFIGURATION_BYTES = 1 << 20;
 const FINISH_REASONS: ReadonlySet<string> = new Set(['stop', 'length', 'toolCalls', 'contentFilter', 'cancelled']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** What `penny.configuration` serves: the tenant's settings over the defaults the manifest declares. */
+function effectiveConfiguration(manifest: ExtensionManifest, given: unknown): Record<string, JsonValue> {
+  if (given !== undefined && !isPlainObject(given)) throw new HostFault('InvalidArguments', 'configuration must be an object');
+  const size = Buffer.byteLength(JSON.stringify(given ?? {}));
+  if (size > MAX_CONFIGURATION_BYTES) throw new HostFault('InvalidArguments', `configuration is ${size} bytes; the limit is ${MAX_CONFIGURATION_BYTES}`);
+  const declared = manifest.contributes?.configuration?.properties;
+  const defaults: Record<string, JsonValue> = {};
+  if (isPlainObject(declared)) {
+    for (const [key, schema] of Object.entries(declared)) {
+      if (isPlainObject(schema) && schema.default !== undefined) defaults[key] = schema.default as JsonValue;
+    }
+  }
+  return JSON.parse(JSON.stringify({ ...defaults, ...given })) as Record<string, JsonValue>;
+}
+
+/** A provider's tenant may offer models beyond the manifest's list (an Ollama or vLLM server runs
+ * whatever was pulled), named in the `models` setting as ids or objects with an `id`. */
+function configuredModels(configuration: Record<string, JsonValue>): string[] {
+  const models = configuration.models;
+  if (!Array.isArray(models)) return [];
+  return models.flatMap((entry) => (typeof entry === 'string' ? [entry] : isPlainObject(entry) && typeof entry.id === 'string' ? [entry.id] : []));
 }
 
 export class ExtensionHost {
@@ -64,6 +90,7 @@ export class ExtensionHost {
       throw new HostFault('InvalidArguments', `extension id ${extensionId} does not match its manifest`);
     }
     if (typeof params.source !== 'string') throw new HostFault('InvalidArguments', 'activation needs the main bundle source');
+    const configuration = effectiveConfiguration(manifest, params.configuration);
     await this.runtimes.get(extensionId)?.deactivate();
     const declared = manifest.permissions ?? {};
     const grant = (granted: readonly string[] | undefined, allowed: readonly string[] | undefined) =>
@@ -74,6 +101,7 @@ export class ExtensionHost {
       manifest,
       source: params.source,
       limits,
+      configuration,
       kernel: this.kernel,
       rules: {
         extensionId,
@@ -215,6 +243,7 @@ export class ExtensionHost {
   private requireModel(runtime: ExtensionRuntime, providerId: string, model: string): void {
     const provider = runtime.options.manifest.contributes?.modelProviders?.find((p) => p.id === providerId);
     if (!provider) throw new HostFault('NotFound', `${runtime.extensionId} contributes no model provider "${providerId}"`);
-    if (!provider.models.some((m) => m.id === model)) throw new HostFault('NotFound', `${providerId} offers no model "${model}"`);
+    const offered = provider.models.some((m) => m.id === model) || configuredModels(runtime.options.configuration).includes(model);
+    if (!offered) throw new HostFault('NotFound', `${providerId} offers no model "${model}"`);
   }
 }

@@ -2,7 +2,7 @@
 // limits applied to each call into it, and the watchdog that catches CPU spent after an await,
 // which isolated-vm's own timeout does not see.
 import ivm from 'isolated-vm';
-import type { ChatChunk, CrashReason, ExtensionLimits, ExtensionManifest, IsolateStats, PennyErrorName } from '@penny/manifests';
+import type { ChatChunk, CrashReason, ExtensionLimits, ExtensionManifest, IsolateStats, JsonValue, PennyErrorName } from '@penny/manifests';
 import type { ActivationOutcome, DispatchKind, Envelope, IsolateConfig } from './isolate/contract.ts';
 import type { EgressRules } from './egress.ts';
 import { HostFault, isPennyErrorName } from './errors.ts';
@@ -17,6 +17,8 @@ export interface RuntimeOptions {
   rules: EgressRules;
   datasources: ReadonlySet<string>;
   limits: ExtensionLimits;
+  /** Served read-only by `penny.configuration`; kept across isolate resets. */
+  configuration: Record<string, JsonValue>;
   kernel: KernelPort;
 }
 
@@ -133,7 +135,7 @@ export class ExtensionRuntime {
   }
 
   private async startGeneration(): Promise<Generation> {
-    const { extensionId, manifest, limits, rules, datasources, kernel, source } = this.options;
+    const { extensionId, manifest, limits, rules, datasources, kernel, source, configuration } = this.options;
     const restart = this.generation !== undefined;
     const isolate = new ivm.Isolate({
       memoryLimit: limits.memoryMb,
@@ -155,6 +157,7 @@ export class ExtensionRuntime {
           modelProviders: (c.modelProviders ?? []).map((p) => p.id),
           commands: (c.commands ?? []).map((x) => x.id),
         },
+        configuration,
       };
       await global.set('__pennyCall', new ivm.Reference(bridge.call));
       await global.set('__pennySend', new ivm.Reference(bridge.send));

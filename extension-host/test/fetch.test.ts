@@ -99,6 +99,12 @@ describe('fetch inside the isolate', () => {
     expect(content).toMatchObject({ error: 'TypeError' });
   });
 
+  it('fails with the kernel\'s own code when it refuses the secret a request carries', async () => {
+    // This kernel holds no secrets: the handle is granted, the value is not there to send.
+    const { content } = await kernel.invoke(probe, 'fetch_with_secret', { url: `${base}/json` });
+    expect(content).toMatchObject({ error: 'PermissionDenied', code: 'PermissionDenied', message: expect.stringContaining('PROBE_TOKEN') });
+  });
+
   it('runs timers, intervals and AbortSignal.timeout, and routes console to the kernel log', async () => {
     const { content } = await kernel.invoke(probe, 'timers');
     expect(content).toEqual({ order: ['a', 'b'], timedOut: 'TimeoutError', ticks: 3 });

@@ -2,6 +2,7 @@
 // host process, answers its host → kernel requests, and bundles fixture extensions with esbuild.
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -46,17 +47,18 @@ export interface Fixture {
   source: string;
 }
 
-const fixtures = new Map<string, Promise<Fixture>>();
+const bundles = new Map<string, Promise<Fixture>>();
 
-export function loadFixture(name: string): Promise<Fixture> {
-  let loaded = fixtures.get(name);
+/** Validates `<dir>/manifest.json` and bundles `entry` (relative to `dir`) as the kernel does. Cached. */
+export function loadBundle(dir: string, entry: string): Promise<Fixture> {
+  const key = `${dir}\0${entry}`;
+  let loaded = bundles.get(key);
   if (!loaded) {
     loaded = (async () => {
-      const dir = fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url));
-      const validation = validateManifest(JSON.parse(await readFile(`${dir}manifest.json`, 'utf8')));
-      if (!validation.ok) throw new Error(`fixture ${name}: ${formatManifestErrors(validation.errors)}`);
+      const validation = validateManifest(JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8')));
+      if (!validation.ok) throw new Error(`${dir}: ${formatManifestErrors(validation.errors)}`);
       const bundle = await build({
-        entryPoints: [`${dir}extension.ts`],
+        entryPoints: [path.join(dir, entry)],
         bundle: true,
         format: 'iife',
         globalName: '__pennyExtension',
@@ -67,9 +69,19 @@ export function loadFixture(name: string): Promise<Fixture> {
       });
       return { extensionId: idOf(validation.manifest), manifest: validation.manifest, source: bundle.outputFiles[0]!.text };
     })();
-    fixtures.set(name, loaded);
+    bundles.set(key, loaded);
   }
   return loaded;
+}
+
+export function loadFixture(name: string): Promise<Fixture> {
+  return loadBundle(fileURLToPath(new URL(`./fixtures/${name}/`, import.meta.url)), 'extension.ts');
+}
+
+export interface ActivateOptions {
+  limits?: Partial<ExtensionLimits>;
+  permissions?: GrantedPermissions;
+  configuration?: Record<string, JsonValue>;
 }
 
 export const testLimits: ExtensionLimits = { memoryMb: 64, cpuMsPerCall: 1000, wallMsPerCall: 10_000 };
@@ -118,11 +130,9 @@ export class TestKernel {
     return kernel;
   }
 
-  async activate(
-    name: string,
-    options: { limits?: Partial<ExtensionLimits>; permissions?: GrantedPermissions } = {},
-  ): Promise<ExtensionActivateResult & { extensionId: string }> {
-    const fixture = await loadFixture(name);
+  /** Activates a fixture by name, or an already loaded bundle; grants what its manifest declares. */
+  async activate(fixtureOrName: string | Fixture, options: ActivateOptions = {}): Promise<ExtensionActivateResult & { extensionId: string }> {
+    const fixture = typeof fixtureOrName === 'string' ? await loadFixture(fixtureOrName) : fixtureOrName;
     const declared = fixture.manifest.permissions ?? {};
     this.active.set(fixture.extensionId, fixture.manifest);
     const result = await this.connection.sendRequest(ExtensionActivateRequest, {
@@ -131,6 +141,7 @@ export class TestKernel {
       source: fixture.source,
       permissions: options.permissions ?? { network: declared.network ?? [], secrets: declared.secrets ?? [], datasources: declared.datasources ?? [] },
       limits: options.limits,
+      configuration: options.configuration,
     });
     return { ...result, extensionId: fixture.extensionId };
   }

@@ -1,5 +1,5 @@
 // A well-behaved extension through the real host process: activation, tools with artifacts,
-// storage, commands, streaming chat with cancellation, embeddings, stats and lifecycle.
+// storage, commands, streaming chat with cancellation, embeddings, configuration, stats and lifecycle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CommandRunRequest,
@@ -141,6 +141,58 @@ describe('model providers', () => {
     expect(embedded).toEqual({ embeddings: [[5, 1], [3, 1]] });
     const unknown = await rejectionOf(
       kernel.connection.sendRequest(ModelEmbedRequest, { extensionId: llm, providerId: 'fake', model: 'gpt-9', input: ['x'], context }),
+    );
+    expect(unknown.code).toBe(PennyErrorCodes.NotFound);
+  });
+});
+
+describe('configuration', () => {
+  const read = async (extensionId: string, key: string) => (await kernel.invoke(extensionId, 'read_setting', { key })).content;
+
+  it("serves activation's settings over the manifest's defaults, as a frozen copy", async () => {
+    const limits = { perMinute: 60, models: ['a', 'b'] };
+    const { extensionId } = await kernel.activate('settings', { configuration: { baseUrl: 'http://127.0.0.1:8000/v1', limits } });
+    expect(await read(extensionId, 'baseUrl')).toMatchObject({ value: 'http://127.0.0.1:8000/v1', missing: false });
+    expect(await read(extensionId, 'retries')).toMatchObject({ value: 2, missing: false });
+    expect(await read(extensionId, 'nothing')).toMatchObject({ value: null, missing: true });
+    expect(await read(extensionId, 'limits')).toEqual({ value: limits, missing: false, frozen: true, changed: false, replaced: false, again: limits });
+    await kernel.connection.sendRequest(ExtensionDeactivateRequest, { extensionId });
+  });
+
+  it('serves the defaults when activation carries no configuration, as older kernels send', async () => {
+    const { extensionId } = await kernel.activate('settings');
+    expect(await read(extensionId, 'baseUrl')).toMatchObject({ value: 'https://api.example.com/v1' });
+    await kernel.connection.sendRequest(ExtensionDeactivateRequest, { extensionId });
+  });
+
+  it('refuses a configuration that is not an object', async () => {
+    const fixture = await loadFixture('settings');
+    const error = await rejectionOf(
+      kernel.connection.sendRequest(ExtensionActivateRequest, {
+        extensionId: fixture.extensionId,
+        manifest: fixture.manifest,
+        source: fixture.source,
+        permissions: { network: [], secrets: [], datasources: [] },
+        configuration: ['not', 'an', 'object'] as never,
+      }),
+    );
+    expect(error.code).toBe(PennyErrorCodes.InvalidArguments);
+  });
+
+  it('lets a provider offer the models its configuration names, besides the manifest\'s', async () => {
+    await kernel.activate('fake-llm', { configuration: { models: ['fake-2', { id: 'fake-3', contextWindow: 8192 }] } });
+    const result = await kernel.connection.sendRequest(ModelChatRequest, {
+      requestId: 'chat-configured',
+      extensionId: llm,
+      providerId: 'fake',
+      request: { model: 'fake-2', messages: [{ role: 'user', content: 'hi' }] },
+      context,
+    });
+    expect(result.finishReason).toBe('stop');
+    const embedded = await kernel.connection.sendRequest(ModelEmbedRequest, { extensionId: llm, providerId: 'fake', model: 'fake-3', input: ['penny'], context });
+    expect(embedded.embeddings).toEqual([[5, 1]]);
+    const unknown = await rejectionOf(
+      kernel.connection.sendRequest(ModelEmbedRequest, { extensionId: llm, providerId: 'fake', model: 'fake-4', input: ['x'], context }),
     );
     expect(unknown.code).toBe(PennyErrorCodes.NotFound);
   });

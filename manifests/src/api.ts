@@ -201,6 +201,9 @@ export interface PennyApi {
     query(datasource: string, query: string, params?: JsonValue[] | Record<string, JsonValue>): Promise<DatasourceResult>;
   };
   fetch(input: string | { toString(): string }, init?: PennyRequestInit): Promise<PennyResponse>;
+  /** The tenant's settings for this extension as given at activation, over the defaults declared in
+   * `contributes.configuration`. Values are deeply frozen; `undefined` for a key that has neither. */
+  readonly configuration: { get(key: string): JsonValue | undefined };
   readonly log: Record<LogLevel, (message: string, data?: JsonValue) => void>;
 }
 

@@ -124,6 +124,13 @@ export interface ExtensionActivateParams {
   limits?: Partial<ExtensionLimits>;
   /** The event that caused activation, for logs. */
   activationEvent?: string;
+  /**
+   * The tenant's settings for this extension, shaped by its `contributes.configuration` schema.
+   * Extension code reads them with `penny.configuration.get(key)`; a key left out falls back to
+   * the `default` the schema declares. For model providers, `models` (ids, or objects with an `id`)
+   * adds to the models the manifest lists. A change takes effect at the next activation.
+   */
+  configuration?: Record<string, JsonValue>;
 }
 export interface ExtensionActivateResult {
   activationMs: number;

@@ -16,6 +16,8 @@ export interface IsolateError {
 export interface IsolateConfig {
   extensionId: string;
   contributions: { tools: string[]; modelProviders: string[]; commands: string[] };
+  /** The tenant's settings over the manifest's defaults, for `penny.configuration`. */
+  configuration: Record<string, JsonValue>;
 }
 
 /** Host → isolate calls, answered with an `Envelope`. `callKey` identifies the call for `abort`. */

@@ -42,6 +42,14 @@ function plain<T>(value: T): T {
   return (text === undefined ? null : parse(text)) as T;
 }
 
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    freeze(value);
+  }
+  return value;
+}
+
 function notFound(message: string): PennyError {
   return new PennyError({ code: 'NotFound', name: 'NotFound', message });
 }
@@ -74,6 +82,9 @@ export function createPenny(config: IsolateConfig) {
   const providers = registry<ModelProvider>('modelProviders', config.contributions.modelProviders);
   const commands = registry<CommandHandler>('commands', config.contributions.commands);
   const calls = new Map<number, AbortController>();
+  // A copy of its own, so nothing extension code does to a value it was given shows in the next `get`.
+  const settings = deepFreeze(plain(config.configuration ?? {}));
+  const hasOwn = Object.prototype.hasOwnProperty;
   const isFunction = (v: unknown) => typeof v === 'function';
 
   const api: PennyApi = freeze({
@@ -101,6 +112,12 @@ export function createPenny(config: IsolateConfig) {
     }),
     fetch: (input: string | { toString(): string }, init?: PennyRequestInit) =>
       fetch(String(input), init as Parameters<typeof fetch>[1]) as unknown as Promise<PennyResponse>,
+    configuration: freeze({
+      get: (key: string): JsonValue | undefined => {
+        const name = String(key);
+        return hasOwn.call(settings, name) ? settings[name] : undefined;
+      },
+    }),
     log: freeze({
       debug: (message: string, data?: JsonValue) => log('debug', message, data),
       info: (message: string, data?: JsonValue) => log('info', message, data),

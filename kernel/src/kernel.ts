@@ -10,6 +10,7 @@ import { busModule } from './bus/bus.module.ts';
 import { artifactsModule } from './artifacts/artifacts.module.ts';
 import { chatModule } from './chat/chat.module.ts';
 import { databaseModule } from './database/database.module.ts';
+import { datasourcesModule } from './datasources/datasources.module.ts';
 import { extensionsModule } from './extensions/extensions.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { httpModule } from './http/http.module.ts';
@@ -33,6 +34,7 @@ export const KERNEL_MODULES: ContainerModule[] = [
   tenancyModule,
   tokensModule,
   extensionsModule,
+  datasourcesModule,
   artifactsModule,
   chatModule,
   realtimeModule,

@@ -28,7 +28,7 @@ describe('extensions in the kernel', () => {
           wallMsPerCall: 3000,
           hostIdleMs: 600_000,
           heartbeatMs: 250,
-          heartbeatTimeoutMs: 4000,
+          heartbeatTimeoutMs: 8000,
           crashLimit: 6,
           crashWindowMs: 60_000,
           maxResultBytes: 64 * 1024,

@@ -18,6 +18,7 @@ export interface KernelEvents {
   'extension.uninstalled': { tenantId: string; extensionId: string };
   'extension.enabled': { tenantId: string; extensionId: string };
   'extension.disabled': { tenantId: string; extensionId: string; reason: string };
+  'extension.configured': { tenantId: string; extensionId: string };
 }
 
 export type KernelEventName = keyof KernelEvents;

@@ -205,7 +205,16 @@ export class ChatService {
     signal: AbortSignal,
     emit: (type: ChatEvent['type'], messageId: string, data?: Record<string, unknown>) => void,
   ): Promise<{ text: string; toolCalls: ChatToolCall[]; choice: ModelChoice }> {
-    const order = [first, ...candidates.filter((c) => c !== first)];
+    // Retry the same model once; then fall back to another provider (another model of the same
+    // provider would likely fail the same way), unless the caller chose this model explicitly.
+    const fallbacks = first.reason === 'explicit' ? [] : candidates.filter((c) => c.providerId !== first.providerId || c.installed.extensionId !== first.installed.extensionId);
+    const seen = new Set<string>();
+    const order = [first, ...fallbacks].filter((c) => {
+      const key = `${c.installed.extensionId}/${c.providerId}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
     let lastError: unknown;
     for (const [attempt, choice] of order.flatMap((c) => [c, c]).entries()) {
       if (signal.aborted) break;

@@ -5,6 +5,7 @@ import { inject, injectable } from 'inversify';
 import { ConflictError, PolicyViolationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
 import { InstalledExtensions, type InstalledExtension } from '../extensions/installed-extensions.ts';
+import { ProviderEnvironment } from '../extensions/provider-environment.ts';
 
 export interface ModelChoice {
   installed: InstalledExtension;
@@ -36,7 +37,15 @@ export class ModelRouter {
   constructor(
     @inject(Database) private readonly db: Database,
     @inject(InstalledExtensions) private readonly installed: InstalledExtensions,
+    @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
   ) {}
+
+  private async secretNames(tenantId: string): Promise<Map<string, Set<string>>> {
+    const rows = await this.db.tenant(tenantId, (em) => em.execute<{ extension_id: string; name: string }[]>(`SELECT extension_id, name FROM extension_secret`));
+    const out = new Map<string, Set<string>>();
+    for (const r of rows) out.set(r.extension_id, (out.get(r.extension_id) ?? new Set()).add(r.name));
+    return out;
+  }
 
   private async settings(tenantId: string): Promise<TenantModelSettings> {
     const [row] = await this.db.query<{ settings: TenantModelSettings }>(`SELECT settings FROM tenant WHERE id = ?`, [tenantId]);
@@ -46,8 +55,11 @@ export class ModelRouter {
   /** Every usable model of the tenant, in order of preference for the given wishes. */
   async candidates(tenantId: string, ...preferences: (ModelPreference & { reason: string })[]): Promise<ModelChoice[]> {
     const settings = await this.settings(tenantId);
+    const secrets = await this.secretNames(tenantId);
     const all: ModelChoice[] = [];
     for (const ext of await this.installed.enabled(tenantId)) {
+      // A provider without its key or address would only fail: it is not a candidate.
+      if (!this.environment.ready(ext, secrets.get(ext.extensionId) ?? new Set())) continue;
       for (const p of ext.manifest.contributes?.modelProviders ?? []) {
         for (const m of p.models ?? []) {
           all.push({

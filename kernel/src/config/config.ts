@@ -33,6 +33,17 @@ export interface ExtensionRuntimeConfig {
   maxResultBytes: number;
 }
 
+/** Model providers configured for every tenant by the operator, from the environment. */
+export interface ProviderEnvironment {
+  openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
+  anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
+  /** `OLLAMA_HOST`, as Ollama's own CLI reads it (`host:port` or a URL). */
+  ollamaHost: string | undefined;
+  localModel: string | undefined;
+}
+
 export interface KernelConfig {
   port: number;
   host: string;
@@ -60,6 +71,7 @@ export interface KernelConfig {
   invitationTtlMs: number;
   rateLimit: RateLimitConfig;
   extensions: ExtensionRuntimeConfig;
+  providers: ProviderEnvironment;
   /** Base64 of 32 bytes that encrypts extension secrets; generated under the data dir when unset. */
   secretKey: string | undefined;
   logLevel: string;
@@ -142,6 +154,14 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
       crashWindowMs: int(env, 'PENNY_EXT_CRASH_WINDOW_SECONDS', 300) * 1000,
       maxResultBytes: int(env, 'PENNY_EXT_MAX_RESULT_BYTES', 1024 * 1024),
     },
+    providers: {
+      openaiApiKey: optional(env, 'OPENAI_API_KEY'),
+      openaiBaseUrl: optional(env, 'OPENAI_BASE_URL'),
+      anthropicApiKey: optional(env, 'ANTHROPIC_API_KEY'),
+      anthropicBaseUrl: optional(env, 'ANTHROPIC_BASE_URL'),
+      ollamaHost: optional(env, 'OLLAMA_HOST'),
+      localModel: optional(env, 'PENNY_LOCAL_MODEL'),
+    },
     secretKey: optional(env, 'PENNY_SECRET_KEY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     scryptCost,
@@ -152,6 +172,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
     ...overrides,
     rateLimit: { ...config.rateLimit, ...overrides.rateLimit },
     extensions: { ...config.extensions, ...overrides.extensions },
+    providers: { ...config.providers, ...overrides.providers },
   };
 }
 

@@ -28,6 +28,7 @@ import { Database } from '../database/database.service.ts';
 import { KERNEL_VERSION } from '../core/version.ts';
 import { HostKernelApi } from './host-kernel-api.ts';
 import { InstalledExtensions, type InstalledExtension } from './installed-extensions.ts';
+import { ProviderEnvironment } from './provider-environment.ts';
 import { TenantHost } from './tenant-host.ts';
 
 /** Waiting this long for a restart is better than failing; beyond it, callers get 503 + Retry-After. */
@@ -55,10 +56,11 @@ export class ExtensionHosts implements LifecycleContribution {
     @inject(InstalledExtensions) private readonly installed: InstalledExtensions,
     @inject(HostKernelApi) private readonly api: HostKernelApi,
     @inject(AuditLog) private readonly audit: AuditLog,
+    @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
     @inject(EventBus) bus: EventBus,
   ) {
     // A disabled or removed extension leaves its isolate at once.
-    for (const event of ['extension.disabled', 'extension.uninstalled', 'extension.updated'] as const) {
+    for (const event of ['extension.disabled', 'extension.uninstalled', 'extension.updated', 'extension.configured'] as const) {
       bus.on(event, (p) => void this.hosts.get(p.tenantId)?.deactivate(p.extensionId));
     }
   }
@@ -177,7 +179,8 @@ export class ExtensionHosts implements LifecycleContribution {
         timer = setTimeout(() => reject(new ExtensionTimeoutError(`${installed.extensionId} did not answer within ${timeoutMs} ms.`)), timeoutMs + 2000);
       });
       try {
-        await Promise.race([host.ensureActive(installed, () => this.installed.mainSource(installed), activationEvent), deadline]);
+        const settings = { configuration: this.environment.configuration(installed), network: this.environment.network(installed) };
+        await Promise.race([host.ensureActive(installed, () => this.installed.mainSource(installed), activationEvent, settings), deadline]);
         return await Promise.race([run(host), deadline]);
       } catch (err) {
         throw translate(err, installed.extensionId, host.alive);

@@ -8,11 +8,13 @@ import { ExtensionHosts } from './extension-hosts.ts';
 import { ExtensionsRoutes } from './extensions.routes.ts';
 import { HostKernelApi } from './host-kernel-api.ts';
 import { InstalledExtensions } from './installed-extensions.ts';
+import { ProviderEnvironment } from './provider-environment.ts';
 import { SecretBox } from './secret-box.ts';
 import { ToolsService } from './tools.service.ts';
 
 export const extensionsModule = new ContainerModule(({ bind }) => {
   bind(SecretBox).toSelf().inSingletonScope();
+  bind(ProviderEnvironment).toSelf().inSingletonScope();
   bind(InstalledExtensions).toSelf().inSingletonScope();
   bind(ContributionRegistry).toSelf().inSingletonScope();
   bind(HostKernelApi).toSelf().inSingletonScope();

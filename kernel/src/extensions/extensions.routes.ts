@@ -3,7 +3,10 @@
 import { inject, injectable } from 'inversify';
 import type { FastifyInstance } from 'fastify';
 import type { JsonValue } from '@penny/manifests';
-import { NotFoundError } from '../core/errors.ts';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { EventBus } from '../bus/event-bus.ts';
 import { AuditLog } from '../audit/audit.service.ts';
 import { Database } from '../database/database.service.ts';
 import { principalOf, tenantOf } from '../http/access.ts';
@@ -13,6 +16,7 @@ import { ContributionRegistry } from './contributions.ts';
 import { ExtensionHosts } from './extension-hosts.ts';
 import { secretContext } from './host-kernel-api.ts';
 import { InstalledExtensions } from './installed-extensions.ts';
+import { ProviderEnvironment } from './provider-environment.ts';
 import { SecretBox } from './secret-box.ts';
 import { ToolsService } from './tools.service.ts';
 
@@ -30,7 +34,13 @@ export class ExtensionsRoutes implements RouteContribution {
     @inject(SecretBox) private readonly box: SecretBox,
     @inject(Database) private readonly db: Database,
     @inject(AuditLog) private readonly audit: AuditLog,
-  ) {}
+    @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
+    @inject(EventBus) private readonly bus: EventBus,
+  ) {
+    (addFormats as unknown as (a: Ajv) => void)(this.ajv);
+  }
+
+  private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false });
 
   register(app: FastifyInstance): void {
     app.get(
@@ -176,6 +186,57 @@ export class ExtensionsRoutes implements RouteContribution {
           if (!rows.length) throw new NotFoundError(`No secret "${name}" is set for ${extensionId}.`);
           await this.audit.append(em, { tenantId: tenant.tenantId, actorId: actor.userId, actor: actor.email, action: 'extension.secretDeleted', target: `extension:${extensionId}`, payload: { name }, ip: request.ip });
         });
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Params: { extensionId: string } }>(
+      '/v1/extensions/:extensionId/configuration',
+      {
+        config: { access: { permission: 'extensions.read' } },
+        schema: {
+          tags: ['extensions'],
+          summary: "An extension's settings in this tenant, its JSON Schema, and the values in effect (with the operator's defaults)",
+          params: object({ extensionId: extensionIdSchema }),
+          response: responses({ 200: object({ values: { type: 'object', additionalProperties: true }, effective: { type: 'object', additionalProperties: true }, schema: { type: ['object', 'null'], additionalProperties: true } }) }),
+        },
+      },
+      async (request) => {
+        const ext = await this.installed.get(tenantOf(request).tenantId, request.params.extensionId);
+        return { values: ext.configuration, effective: this.environment.configuration(ext), schema: ext.manifest.contributes?.configuration ?? null };
+      },
+    );
+
+    app.put<{ Params: { extensionId: string }; Body: { values: Record<string, JsonValue> } }>(
+      '/v1/extensions/:extensionId/configuration',
+      {
+        config: { access: { permission: 'extensions.manage' } },
+        schema: {
+          tags: ['extensions'],
+          summary: "Set an extension's settings for this tenant (checked against its schema; a baseUrl setting also allows egress to that host)",
+          params: object({ extensionId: extensionIdSchema }),
+          body: object({ values: { type: 'object', additionalProperties: true, maxProperties: 100 } }),
+          response: responses({ 204: { type: 'null' } }),
+        },
+      },
+      async (request, reply) => {
+        const tenant = tenantOf(request);
+        const actor = principalOf(request);
+        const { extensionId } = request.params;
+        const ext = await this.installed.get(tenant.tenantId, extensionId);
+        const schema = ext.manifest.contributes?.configuration;
+        if (!schema) throw new ValidationError(`${extensionId} declares no settings.`);
+        const validate = this.ajv.compile({ ...schema, additionalProperties: false });
+        if (!validate(request.body.values)) {
+          const errors = (validate.errors ?? []).map((e) => ({ path: `values${e.instancePath.replace(/\//g, '.')}`, message: e.keyword === 'additionalProperties' ? `has an unknown setting "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e.message ?? 'is invalid') }));
+          throw new ValidationError(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+        }
+        await this.db.tenant(tenant.tenantId, async (em) => {
+          await em.execute(`UPDATE extension_installation SET configuration = ?::jsonb, updated_at = now() WHERE extension_id = ?`, [JSON.stringify(request.body.values), extensionId]);
+          await this.audit.append(em, { tenantId: tenant.tenantId, actorId: actor.userId, actor: actor.email, action: 'extension.configured', target: `extension:${extensionId}`, payload: request.body.values, ip: request.ip });
+        });
+        this.installed.invalidate(tenant.tenantId);
+        this.bus.emit('extension.configured', { tenantId: tenant.tenantId, extensionId });
         return reply.code(204).send();
       },
     );

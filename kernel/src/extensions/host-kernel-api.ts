@@ -18,7 +18,9 @@ import {
   type JsonValue,
 } from '@penny/manifests';
 import { Database } from '../database/database.service.ts';
+import { DatasourceRegistry } from '../datasources/datasources.service.ts';
 import { InstalledExtensions, type InstalledExtension } from './installed-extensions.ts';
+import { ProviderEnvironment } from './provider-environment.ts';
 import { SecretBox } from './secret-box.ts';
 
 const MAX_KEY_LENGTH = 512;
@@ -36,6 +38,8 @@ export class HostKernelApi {
     @inject(Database) private readonly db: Database,
     @inject(InstalledExtensions) private readonly installed: InstalledExtensions,
     @inject(SecretBox) private readonly secrets: SecretBox,
+    @inject(DatasourceRegistry) private readonly datasources: DatasourceRegistry,
+    @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
   ) {}
 
   private async require(tenantId: string, extensionId: string): Promise<InstalledExtension> {
@@ -104,8 +108,10 @@ export class HostKernelApi {
       const rows = await this.db.tenant(tenantId, (em) =>
         em.execute<{ ciphertext: string }[]>(`SELECT ciphertext FROM extension_secret WHERE extension_id = ? AND name = ?`, [p.extensionId, p.name]),
       );
-      if (!rows[0]) throw pennyError('NotFound', `secret "${p.name}" of ${p.extensionId} has not been set by a tenant admin`, { extensionId: p.extensionId });
-      return { value: this.secrets.open(rows[0].ciphertext, secretContext(tenantId, p.extensionId, p.name)) };
+      if (rows[0]) return { value: this.secrets.open(rows[0].ciphertext, secretContext(tenantId, p.extensionId, p.name)) };
+      const operatorValue = this.environment.secret(p.extensionId, p.name);
+      if (operatorValue !== undefined) return { value: operatorValue };
+      throw pennyError('NotFound', `secret "${p.name}" of ${p.extensionId} has not been set by a tenant admin`, { extensionId: p.extensionId });
     });
 
     connection.onRequest(DatasourceQueryRequest, async (p) => {
@@ -113,7 +119,7 @@ export class HostKernelApi {
       if (!ext.permissions.datasources.includes(p.datasource)) {
         throw pennyError('PermissionDenied', `datasource "${p.datasource}" is not granted to ${p.extensionId}`, { extensionId: p.extensionId });
       }
-      throw pennyError('NotFound', `no datasource named "${p.datasource}" is configured for this tenant`, { extensionId: p.extensionId });
+      return this.datasources.query(tenantId, { datasource: p.datasource, query: p.query, params: p.params, extensionId: p.extensionId, userId: p.context?.userId });
     });
 
     connection.onRequest(ArtifactCreateRequest, async (p) => {

@@ -3,7 +3,7 @@
 // are data: everything here is known without running extension code.
 import { inject, injectable } from 'inversify';
 import { unpack, sha256Hex } from '@penny/marketplace';
-import type { ExtensionManifest, GrantedPermissions } from '@penny/manifests';
+import type { ExtensionManifest, GrantedPermissions, JsonValue } from '@penny/manifests';
 import { NotFoundError } from '../core/errors.ts';
 import { AuditLog } from '../audit/audit.service.ts';
 import { EventBus } from '../bus/event-bus.ts';
@@ -19,6 +19,8 @@ export interface InstalledExtension {
   bundleId: string;
   bundleSha256: string;
   installedAt: string;
+  /** The tenant's settings for it (see `contributes.configuration`). */
+  configuration: Record<string, JsonValue>;
 }
 
 interface InstallationRow {
@@ -31,6 +33,7 @@ interface InstallationRow {
   bundle_id: string;
   sha256: string;
   installed_at: Date;
+  configuration: Record<string, JsonValue> | null;
 }
 
 @injectable()
@@ -44,7 +47,7 @@ export class InstalledExtensions {
     @inject(EventBus) private readonly bus: EventBus,
   ) {
     // Any change to a tenant's installations (on this kernel or another) drops its cached view.
-    for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled'] as const) {
+    for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const) {
       bus.on(event, (payload) => this.invalidate(payload.tenantId));
     }
   }
@@ -76,7 +79,7 @@ export class InstalledExtensions {
   private async load(tenantId: string): Promise<InstalledExtension[]> {
     const rows = await this.db.tenant(tenantId, (em) =>
       em.execute<InstallationRow[]>(
-        `SELECT i.extension_id, i.version, i.manifest, i.granted_permissions, i.enabled, i.disabled_reason, i.bundle_id, b.sha256, i.installed_at
+        `SELECT i.extension_id, i.version, i.manifest, i.granted_permissions, i.enabled, i.disabled_reason, i.bundle_id, b.sha256, i.installed_at, i.configuration
          FROM extension_installation i JOIN extension_bundle b ON b.id = i.bundle_id ORDER BY i.extension_id`,
       ),
     );
@@ -90,6 +93,7 @@ export class InstalledExtensions {
       bundleId: r.bundle_id,
       bundleSha256: r.sha256,
       installedAt: new Date(r.installed_at).toISOString(),
+      configuration: r.configuration ?? {},
     }));
   }
 

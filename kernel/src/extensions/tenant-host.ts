@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type EgressPolicy,
   type ExtensionLimits,
+  type JsonValue,
 } from '@penny/manifests';
 import type { InstalledExtension } from './installed-extensions.ts';
 
@@ -93,7 +94,12 @@ export class TenantHost {
   }
 
   /** Activates the extension once; concurrent callers share the same activation. */
-  ensureActive(installed: InstalledExtension, source: () => Promise<string>, activationEvent: string): Promise<void> {
+  ensureActive(
+    installed: InstalledExtension,
+    source: () => Promise<string>,
+    activationEvent: string,
+    settings: { configuration: Record<string, JsonValue>; network: string[] },
+  ): Promise<void> {
     let activation = this.active.get(installed.extensionId);
     if (!activation) {
       activation = (async () => {
@@ -102,7 +108,8 @@ export class TenantHost {
           extensionId: installed.extensionId,
           manifest: installed.manifest,
           source: await source(),
-          permissions: installed.permissions,
+          permissions: { ...installed.permissions, network: settings.network },
+          configuration: settings.configuration,
           activationEvent,
         });
       })();

@@ -92,7 +92,7 @@ export class KernelHttpServer implements HttpServer, LifecycleContribution {
       // Open answer streams must not keep a stopping kernel waiting.
       forceCloseConnections: true,
       // Signed content links carry their token in the path.
-      maxParamLength: 512,
+      routerOptions: { maxParamLength: 512 },
       ajv: { customOptions: { removeAdditional: false } },
     });
   }

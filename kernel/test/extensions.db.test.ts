@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { Database } from '../src/database/database.service.ts';
 import { ExtensionHosts } from '../src/extensions/extension-hosts.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, startTestKernel, type TestKernel } from './harness.ts';
 import { installDirectly, repoRoot } from './extension-fixtures.ts';
@@ -45,12 +46,16 @@ describe('extensions in the kernel', () => {
       },
     });
     admin = await new Api(k.url).signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
-    for (const slug of ['good', 'evil', 'empty', 'loop']) tenants[slug] = (await admin.post('/v1/tenants', { slug, name: slug })).body.id;
+    for (const slug of ['good', 'evil', 'empty', 'loop', 'tight']) tenants[slug] = (await admin.post('/v1/tenants', { slug, name: slug })).body.id;
     await installDirectly(k.kernel, tenants.good!, ECHO_TABLE);
     await installDirectly(k.kernel, tenants.evil!, HOSTILE);
     await installDirectly(k.kernel, tenants.evil!, ECHO_TABLE);
     await installDirectly(k.kernel, tenants.loop!, HOSTILE);
     await installDirectly(k.kernel, tenants.loop!, ECHO_TABLE);
+    await installDirectly(k.kernel, tenants.good!, path.join(import.meta.dirname, 'fixtures/publisher'));
+    await installDirectly(k.kernel, tenants.tight!, HOSTILE);
+    // The tenant's policy tightens the kernel's wall-clock limit (3000 ms) to 400 ms.
+    await k.kernel.container.get(Database).query(`UPDATE tenant SET settings = ?::jsonb WHERE id = ?`, [JSON.stringify({ policy: { limits: { wallMsPerCall: 400, memoryMb: 512 } } }), tenants.tight]);
     good = new Api(k.url, admin.token, 'good');
     evil = new Api(k.url, admin.token, 'evil');
   });
@@ -105,6 +110,28 @@ describe('extensions in the kernel', () => {
       ['success', 'tool:penny.echo-table/echo_table'],
       ['success', 'tool:penny.echo-table/echo_table'],
     ]);
+  });
+
+  it('lets extension code publish artifacts into the registry', async () => {
+    const res = await good.post('/v1/tools/publish_note/invoke', { arguments: { text: '# Hello' } });
+    expect(res.status).toBe(200);
+    const ref = res.body.content as { artifactId: string; version: number };
+    expect(ref.version).toBe(1);
+    const meta = await good.get(`/v1/artifacts/${ref.artifactId}`);
+    expect(meta.body).toMatchObject({ mimeType: 'text/markdown', title: 'Note', lineage: { extensionId: 'test.publisher' } });
+    const content = await good.get(`/v1/artifacts/${ref.artifactId}/content`);
+    expect(content.body).toBe('# Hello');
+    // Another tenant cannot see it.
+    expect((await evil.get(`/v1/artifacts/${ref.artifactId}`)).status).toBe(404);
+  });
+
+  it('applies limits that a tenant policy tightens, never loosens', async () => {
+    const tight = new Api(k.url, admin.token, 'tight');
+    const hang = await callStatus(tight, 'hang');
+    expect(hang.status).toBe(504);
+    expect(hang.body.detail).toMatch(/\b400 ?ms/);
+    const stats = await tight.get('/v1/extension-host');
+    expect(stats.body.isolates[0].heapLimitBytes).toBeLessThanOrEqual(40 * 1024 * 1024);
   });
 
   it('checks arguments against the tool schema before running anything', async () => {

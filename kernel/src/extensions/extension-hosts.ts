@@ -82,9 +82,21 @@ export class ExtensionHosts implements LifecycleContribution {
     return this.hosts.get(tenantId);
   }
 
-  private async egressFor(tenantId: string): Promise<string[]> {
-    const rows = await this.db.query<{ settings: { policy?: { network?: { allow?: string[] } } } }>(`SELECT settings FROM tenant WHERE id = ?`, [tenantId]);
-    return rows[0]?.settings?.policy?.network?.allow ?? ['*'];
+  /** The tenant's policy: egress allow-list, and limits that may only tighten the kernel's defaults. */
+  private async policyFor(tenantId: string): Promise<{ egress: string[]; limits: { memoryMb: number; cpuMsPerCall: number; wallMsPerCall: number } }> {
+    type Policy = { network?: { allow?: string[] }; limits?: { memoryMb?: number; cpuMsPerCall?: number; wallMsPerCall?: number } };
+    const rows = await this.db.query<{ settings: { policy?: Policy } }>(`SELECT settings FROM tenant WHERE id = ?`, [tenantId]);
+    const policy = rows[0]?.settings?.policy ?? {};
+    const { memoryMb, cpuMsPerCall, wallMsPerCall } = this.config.extensions;
+    const tighter = (value: unknown, ceiling: number) => (typeof value === 'number' && value > 0 ? Math.min(value, ceiling) : ceiling);
+    return {
+      egress: policy.network?.allow ?? ['*'],
+      limits: {
+        memoryMb: tighter(policy.limits?.memoryMb, memoryMb),
+        cpuMsPerCall: tighter(policy.limits?.cpuMsPerCall, cpuMsPerCall),
+        wallMsPerCall: tighter(policy.limits?.wallMsPerCall, wallMsPerCall),
+      },
+    };
   }
 
   private async hostFor(tenantId: string): Promise<TenantHost> {
@@ -99,12 +111,14 @@ export class ExtensionHosts implements LifecycleContribution {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const again = this.hosts.get(tenantId);
     if (again?.alive) return again;
-    const { memoryMb, cpuMsPerCall, wallMsPerCall, heartbeatMs, heartbeatTimeoutMs } = this.config.extensions;
+    const { heartbeatMs, heartbeatTimeoutMs } = this.config.extensions;
+    const policy = await this.policyFor(tenantId);
+    const cpuMsPerCall = policy.limits.cpuMsPerCall;
     const host = new TenantHost({
       tenantId,
       kernelVersion: KERNEL_VERSION,
-      limits: { memoryMb, cpuMsPerCall, wallMsPerCall },
-      egress: { allow: await this.egressFor(tenantId) },
+      limits: policy.limits,
+      egress: { allow: policy.egress },
       heartbeatMs,
       // A host may legitimately be busy for a whole CPU budget inside an isolate call; only
       // silence well beyond that means it is stuck.

@@ -17,6 +17,8 @@ import {
   type ExtensionDidCrashParams,
   type JsonValue,
 } from '@penny/manifests';
+import { ArtifactsService } from '../artifacts/artifacts.service.ts';
+import { ValidationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
 import { DatasourceRegistry } from '../datasources/datasources.service.ts';
 import { InstalledExtensions, type InstalledExtension } from './installed-extensions.ts';
@@ -40,6 +42,7 @@ export class HostKernelApi {
     @inject(SecretBox) private readonly secrets: SecretBox,
     @inject(DatasourceRegistry) private readonly datasources: DatasourceRegistry,
     @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
+    @inject(ArtifactsService) private readonly artifacts: ArtifactsService,
   ) {}
 
   private async require(tenantId: string, extensionId: string): Promise<InstalledExtension> {
@@ -124,9 +127,18 @@ export class HostKernelApi {
 
     connection.onRequest(ArtifactCreateRequest, async (p) => {
       await this.require(tenantId, p.extensionId);
-      throw pennyError('NotFound', 'publishing artifacts from extension code is not available yet; return them in the tool result instead', {
-        extensionId: p.extensionId,
-      });
+      try {
+        const created = await this.artifacts.create(
+          tenantId,
+          p.artifact,
+          { extensionId: p.extensionId, ...(p.callId ? { callId: p.callId } : {}), ...(p.context?.conversationId ? { conversationId: p.context.conversationId } : {}) },
+          p.context?.userId ?? null,
+        );
+        return { artifactId: created.artifactId, version: created.version };
+      } catch (err) {
+        if (err instanceof ValidationError) throw pennyError('InvalidArguments', err.message, { extensionId: p.extensionId });
+        throw err;
+      }
     });
 
     connection.onNotification(LogNotification, (p) => events.log(tenantId, p.level, p.message, p.extensionId));

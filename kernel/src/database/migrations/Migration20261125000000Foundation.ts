@@ -1,10 +1,10 @@
 // Tenancy, identity and audit tables, the non-owner request role and row-level security.
 import { Migration } from '@mikro-orm/migrations';
+import { CURRENT_TENANT, tenantIsolation } from './row-level-security.ts';
 
 /** Tables whose rows belong to one tenant: each gets the same isolation policy on `tenant_id`. */
 export const TENANT_OWNED_TABLES = ['membership', 'workspace', 'invitation', 'api_token', 'audit_event', 'audit_chain_head'];
 
-const currentTenant = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
 
 export class Migration20261125000000Foundation extends Migration {
   override async up(): Promise<void> {
@@ -128,16 +128,11 @@ export class Migration20261125000000Foundation extends Migration {
         FOR EACH ROW EXECUTE FUNCTION audit_event_append_only();`);
 
     // Requests run as penny_app, which owns nothing, so row-level security applies to it.
-    const policies = TENANT_OWNED_TABLES.map(
-      (table) => `
-      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY ${table}_tenant_isolation ON ${table}
-        USING (tenant_id = ${currentTenant}) WITH CHECK (tenant_id = ${currentTenant});`,
-    ).join('\n');
+    const policies = tenantIsolation(TENANT_OWNED_TABLES);
     this.addSql(`
       ${policies}
       ALTER TABLE tenant ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY tenant_self ON tenant USING (id = ${currentTenant});
+      CREATE POLICY tenant_self ON tenant USING (id = ${CURRENT_TENANT});
       ALTER TABLE app_user ENABLE ROW LEVEL SECURITY;
       CREATE POLICY app_user_members ON app_user FOR SELECT
         USING (EXISTS (SELECT 1 FROM membership m WHERE m.user_id = app_user.id));

@@ -1,10 +1,10 @@
 // The extension catalog (signed bundles and publisher keys, platform-wide), and per tenant: trusted
 // keys, installations with the permissions their admin granted, extension storage and secrets.
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolation } from './row-level-security.ts';
 
 export const EXTENSION_TENANT_TABLES = ['tenant_trusted_key', 'extension_installation', 'extension_storage', 'extension_secret'];
 
-const currentTenant = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
 
 export class Migration20261125010000Extensions extends Migration {
   override async up(): Promise<void> {
@@ -70,12 +70,7 @@ export class Migration20261125010000Extensions extends Migration {
         updated_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tenant_id, extension_id, name)
       );`);
-    const policies = EXTENSION_TENANT_TABLES.map(
-      (table) => `
-      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY ${table}_tenant_isolation ON ${table}
-        USING (tenant_id = ${currentTenant}) WITH CHECK (tenant_id = ${currentTenant});`,
-    ).join('\n');
+    const policies = tenantIsolation(EXTENSION_TENANT_TABLES);
     this.addSql(`
       ${policies}
       GRANT SELECT ON publisher_key TO penny_app;

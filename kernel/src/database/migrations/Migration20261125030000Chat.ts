@@ -1,9 +1,9 @@
 // Conversations as trees of messages, model and tool runs, and artifacts with immutable versions.
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolation } from './row-level-security.ts';
 
 export const CHAT_TENANT_TABLES = ['conversation', 'message', 'run', 'artifact', 'artifact_version'];
 
-const currentTenant = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
 
 export class Migration20261125030000Chat extends Migration {
   override async up(): Promise<void> {
@@ -89,12 +89,7 @@ export class Migration20261125030000Chat extends Migration {
       END $$;
       CREATE TRIGGER artifact_version_no_update BEFORE UPDATE ON artifact_version
         FOR EACH ROW EXECUTE FUNCTION artifact_version_immutable();`);
-    const policies = CHAT_TENANT_TABLES.map(
-      (table) => `
-      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY ${table}_tenant_isolation ON ${table}
-        USING (tenant_id = ${currentTenant}) WITH CHECK (tenant_id = ${currentTenant});`,
-    ).join('\n');
+    const policies = tenantIsolation(CHAT_TENANT_TABLES);
     this.addSql(`
       ${policies}
       GRANT SELECT, INSERT, UPDATE, DELETE ON conversation, message, artifact TO penny_app;

@@ -2,10 +2,10 @@
 // owned by each tenant. Business-unit and company figures are sums over projects, never stored, so
 // they cannot drift apart.
 import { Migration } from '@mikro-orm/migrations';
+import { tenantIsolation } from './row-level-security.ts';
 
 export const COMPANY_TENANT_TABLES = ['company_business_unit', 'company_project', 'company_monthly_fact'];
 
-const currentTenant = `NULLIF(current_setting('app.tenant_id', true), '')::uuid`;
 
 export class Migration20261125040000CompanyData extends Migration {
   override async up(): Promise<void> {
@@ -40,12 +40,7 @@ export class Migration20261125040000CompanyData extends Migration {
         FOREIGN KEY (tenant_id, project_id) REFERENCES company_project (tenant_id, id) ON DELETE CASCADE
       );
       CREATE INDEX company_monthly_fact_month_idx ON company_monthly_fact (tenant_id, month);`);
-    const policies = COMPANY_TENANT_TABLES.map(
-      (table) => `
-      ALTER TABLE ${table} ENABLE ROW LEVEL SECURITY;
-      CREATE POLICY ${table}_tenant_isolation ON ${table}
-        USING (tenant_id = ${currentTenant}) WITH CHECK (tenant_id = ${currentTenant});`,
-    ).join('\n');
+    const policies = tenantIsolation(COMPANY_TENANT_TABLES);
     this.addSql(`
       ${policies}
       GRANT SELECT, INSERT, DELETE ON ${COMPANY_TENANT_TABLES.join(', ')} TO penny_app;`);

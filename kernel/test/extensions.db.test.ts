@@ -46,16 +46,16 @@ describe('extensions in the kernel', () => {
       },
     });
     admin = await new Api(k.url).signIn(ADMIN_EMAIL, ADMIN_PASSWORD);
-    for (const slug of ['good', 'evil', 'empty', 'loop', 'tight']) tenants[slug] = (await admin.post('/v1/tenants', { slug, name: slug })).body.id;
+    for (const slug of ['good', 'evil', 'empty', 'loop', 'tight', 'pub']) tenants[slug] = (await admin.post('/v1/tenants', { slug, name: slug })).body.id;
     await installDirectly(k.kernel, tenants.good!, ECHO_TABLE);
     await installDirectly(k.kernel, tenants.evil!, HOSTILE);
     await installDirectly(k.kernel, tenants.evil!, ECHO_TABLE);
     await installDirectly(k.kernel, tenants.loop!, HOSTILE);
     await installDirectly(k.kernel, tenants.loop!, ECHO_TABLE);
-    await installDirectly(k.kernel, tenants.good!, path.join(import.meta.dirname, 'fixtures/publisher'));
+    await installDirectly(k.kernel, tenants.pub!, path.join(import.meta.dirname, 'fixtures/publisher'));
     await installDirectly(k.kernel, tenants.tight!, HOSTILE);
     // The tenant's policy tightens the kernel's wall-clock limit (3000 ms) to 400 ms.
-    await k.kernel.container.get(Database).query(`UPDATE tenant SET settings = ?::jsonb WHERE id = ?`, [JSON.stringify({ policy: { limits: { wallMsPerCall: 400, memoryMb: 512 } } }), tenants.tight]);
+    await k.kernel.container.get<Database>(Database).query(`UPDATE tenant SET settings = ?::jsonb WHERE id = ?`, [JSON.stringify({ policy: { limits: { wallMsPerCall: 400, memoryMb: 512 } } }), tenants.tight]);
     good = new Api(k.url, admin.token, 'good');
     evil = new Api(k.url, admin.token, 'evil');
   });
@@ -113,16 +113,17 @@ describe('extensions in the kernel', () => {
   });
 
   it('lets extension code publish artifacts into the registry', async () => {
-    const res = await good.post('/v1/tools/publish_note/invoke', { arguments: { text: '# Hello' } });
+    const pub = new Api(k.url, admin.token, 'pub');
+    const res = await pub.post('/v1/tools/publish_note/invoke', { arguments: { text: '# Hello' } });
     expect(res.status).toBe(200);
     const ref = res.body.content as { artifactId: string; version: number };
     expect(ref.version).toBe(1);
-    const meta = await good.get(`/v1/artifacts/${ref.artifactId}`);
+    const meta = await pub.get(`/v1/artifacts/${ref.artifactId}`);
     expect(meta.body).toMatchObject({ mimeType: 'text/markdown', title: 'Note', lineage: { extensionId: 'test.publisher' } });
-    const content = await good.get(`/v1/artifacts/${ref.artifactId}/content`);
+    const content = await pub.get(`/v1/artifacts/${ref.artifactId}/content`);
     expect(content.body).toBe('# Hello');
     // Another tenant cannot see it.
-    expect((await evil.get(`/v1/artifacts/${ref.artifactId}`)).status).toBe(404);
+    expect((await good.get(`/v1/artifacts/${ref.artifactId}`)).status).toBe(404);
   });
 
   it('applies limits that a tenant policy tightens, never loosens', async () => {

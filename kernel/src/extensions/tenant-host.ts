@@ -36,7 +36,8 @@ export class TenantHost {
   private readonly child: ChildProcess;
   private readonly active = new Map<string, Promise<void>>();
   private heartbeat: NodeJS.Timeout | undefined;
-  private lastPong = Date.now();
+  /** When the ping still waiting for its answer was sent; undefined when none is outstanding. */
+  private pingSentAt: number | undefined;
   private exited = false;
   /** Calls in flight per extension, so a crash can be charged to whoever was running. */
   readonly inFlight = new Map<string, number>();
@@ -81,14 +82,16 @@ export class TenantHost {
     this.heartbeat.unref();
   }
 
-  /** Like VS Code's watchdog: a host that stops answering pings is killed (and restarted later). */
+  /** Like VS Code's watchdog: a host that leaves a ping unanswered too long is killed (and restarted later). */
   private beat(): void {
-    if (Date.now() - this.lastPong > this.options.heartbeatTimeoutMs) {
-      this.kill(`unresponsive for ${Date.now() - this.lastPong} ms`);
+    const now = Date.now();
+    if (this.pingSentAt !== undefined) {
+      if (now - this.pingSentAt > this.options.heartbeatTimeoutMs) this.kill(`unresponsive for ${now - this.pingSentAt} ms`);
       return;
     }
-    this.connection.sendRequest(HostPingRequest, { sentAt: Date.now() }).then(
-      () => void (this.lastPong = Date.now()),
+    this.pingSentAt = now;
+    this.connection.sendRequest(HostPingRequest, { sentAt: now }).then(
+      () => void (this.pingSentAt = undefined),
       () => undefined,
     );
   }

@@ -40,6 +40,14 @@ export default defineConfig({
           env: { PENNY_TEST_DB: 'postgres' },
         },
       },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['**/*.browser.test.ts'],
+          exclude: ['**/node_modules/**'],
+        },
+      },
     ],
   },
 });

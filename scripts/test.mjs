@@ -2,6 +2,7 @@
 // Runs every test in the repository. The database-facing tests need a PostgreSQL server and Redis:
 // the ones on the default loopback ports are used when they answer; otherwise throwaway ones are
 // started from Debian's packages (installed when missing) on free ports and stopped afterwards.
+// The browser tests need Debian's chromium, installed when missing.
 // Ends with the line `N passed, N failed[, N skipped]`.
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -106,6 +107,13 @@ async function ensureRedis() {
   process.env.PENNY_TEST_REDIS_URL = `redis://127.0.0.1:${port}`;
 }
 
+/** The browser tests drive Debian's Chromium (never a downloaded one). */
+function ensureChromium() {
+  const chromium = process.env.PENNY_CHROMIUM ?? '/usr/bin/chromium';
+  if (!fs.existsSync(chromium)) aptInstall('chromium');
+  process.env.PENNY_CHROMIUM = chromium;
+}
+
 function runVitest(extraArgs) {
   const report = path.join(os.tmpdir(), `penny-vitest-${process.pid}.json`);
   return new Promise((resolve) => {
@@ -133,6 +141,7 @@ async function main() {
   try {
     await ensurePostgres();
     await ensureRedis();
+    ensureChromium();
     log(`PostgreSQL at ${process.env.PENNY_TEST_PG_URL}, Redis at ${process.env.PENNY_TEST_REDIS_URL}`);
     const { code, summary } = await runVitest(process.argv.slice(2));
     const passed = summary?.numPassedTests ?? 0;

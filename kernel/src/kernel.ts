@@ -17,11 +17,13 @@ import { httpModule } from './http/http.module.ts';
 import { HttpServer } from './http/http.server.ts';
 import { identityModule } from './identity/identity.module.ts';
 import { mailModule } from './mail/mail.module.ts';
+import { marketplaceModule } from './marketplace/marketplace.module.ts';
 import { metricsModule } from './metrics/metrics.module.ts';
 import { rateLimitModule } from './ratelimit/ratelimit.module.ts';
 import { realtimeModule } from './realtime/realtime.module.ts';
 import { tenancyModule } from './tenancy/tenancy.module.ts';
 import { tokensModule } from './tokens/tokens.module.ts';
+import { workbenchModule } from './workbench/workbench.module.ts';
 
 export const KERNEL_MODULES: ContainerModule[] = [
   databaseModule,
@@ -33,12 +35,14 @@ export const KERNEL_MODULES: ContainerModule[] = [
   identityModule,
   tenancyModule,
   tokensModule,
+  marketplaceModule,
   extensionsModule,
   datasourcesModule,
   artifactsModule,
   chatModule,
   realtimeModule,
   healthModule,
+  workbenchModule,
   bootstrapModule,
   httpModule,
 ];

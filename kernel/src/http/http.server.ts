@@ -175,6 +175,9 @@ export class KernelHttpServer implements HttpServer, LifecycleContribution {
 
     this.metrics.attach(app);
     app.addHook('onRequest', async (request) => {
+      // Public routes (sign-in, probes, the workbench's files) never look at the caller: skip the lookup.
+      const access = request.routeOptions.config?.access;
+      if (access && 'public' in access) return;
       request.principal = await this.authenticator.authenticate(request);
     });
     app.addHook('preHandler', async (request, reply) => this.checkAccess(request, reply));

@@ -3,7 +3,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { exportPublicKey, generateKeyPair, pack, sha256Hex, signBundle, type KeyPair } from '@penny/marketplace';
+import { generateKeyPair, pack, sha256Hex, signBundle, type KeyPair } from '@penny/marketplace';
 import { extensionId as idOf, validateManifest, type ExtensionManifest, type GrantedPermissions } from '@penny/manifests';
 import { Database } from '../src/database/database.service.ts';
 import { InstalledExtensions } from '../src/extensions/installed-extensions.ts';
@@ -44,7 +44,7 @@ export async function installDirectly(kernel: Kernel, tenantId: string, dir: str
   };
   await db.system(async (em) => {
     const keyId = key!.keyId;
-    await em.execute(`INSERT INTO publisher_key (key_id, public_key, publisher) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [keyId, exportPublicKey(key!), manifest.publisher]);
+    await em.execute(`INSERT INTO publisher_key (key_id, public_key, publisher) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, [keyId, Buffer.from(key!.publicKey).toString('base64'), manifest.publisher]);
     const digest = sha256Hex(bytes);
     await em.execute(
       `INSERT INTO extension_bundle (extension_id, version, sha256, key_id, manifest, bytes, size) VALUES (?, ?, ?, ?, ?::jsonb, ?, ?) ON CONFLICT DO NOTHING`,

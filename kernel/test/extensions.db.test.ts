@@ -281,4 +281,17 @@ describe('extensions in the kernel', () => {
     expect((await loop.post('/v1/tools/echo_table/invoke', { arguments: { columns: ['a'], rows: [] } })).status).toBe(200);
     await expectCall(evil, 'ok', 200);
   });
+
+  it('removes an uninstalled extension\'s storage and secrets', async () => {
+    const loop = new Api(k.url, admin.token, 'loop');
+    const db = k.kernel.container.get<Database>(Database);
+    const count = async () => (await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM extension_storage WHERE tenant_id = ? AND extension_id = 'penny.echo-table'`, [tenants.loop]))[0]!.n;
+    expect(Number(await count())).toBeGreaterThan(0);
+    expect((await loop.delete('/v1/extensions/penny.echo-table')).status).toBe(204);
+    for (let i = 0; i < 50 && (await count()) !== '0'; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe('0');
+    // Another tenant's storage of the same extension stays.
+    const others = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM extension_storage WHERE tenant_id = ? AND extension_id = 'penny.echo-table'`, [tenants.good]);
+    expect(Number(others[0]!.n)).toBeGreaterThan(0);
+  });
 });

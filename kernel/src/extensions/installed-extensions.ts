@@ -47,9 +47,21 @@ export class InstalledExtensions {
     @inject(EventBus) private readonly bus: EventBus,
   ) {
     // Any change to a tenant's installations (on this kernel or another) drops its cached view.
+    // An uninstalled extension leaves nothing behind: its storage and secrets go with it.
+    bus.on('extension.uninstalled', (p) => void this.forget(p.tenantId, p.extensionId).catch(() => undefined));
     for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const) {
       bus.on(event, (payload) => this.invalidate(payload.tenantId));
     }
+  }
+
+  private async forget(tenantId: string, extensionId: string): Promise<void> {
+    this.invalidate(tenantId);
+    // Reinstalled in the meantime (another instance, or a quick reinstall): keep its data.
+    if ((await this.list(tenantId)).some((e) => e.extensionId === extensionId)) return;
+    await this.db.tenant(tenantId, async (em) => {
+      await em.execute(`DELETE FROM extension_storage WHERE extension_id = ?`, [extensionId]);
+      await em.execute(`DELETE FROM extension_secret WHERE extension_id = ?`, [extensionId]);
+    });
   }
 
   invalidate(tenantId: string): void {

@@ -19,6 +19,9 @@ export interface CliEnvironment {
   printError: (text: string) => void;
 }
 
+/** The Penny API generation new extensions target (the kernel's major version). */
+export const PENNY_ENGINE_RANGE = '^1.0.0';
+
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export function createProgram(env: CliEnvironment): Command {
@@ -52,7 +55,7 @@ A first extension, from nothing to a signed bundle:
     .argument('<name>', 'extension name: lowercase letters, digits and dashes (e.g. word-count)')
     .option('--dir <dir>', 'directory to create (default: ./<name>)')
     .option('--publisher <id>', 'your publisher id', 'my-publisher')
-    .option('--engine <range>', 'Penny versions the extension supports', `^${version}`)
+    .option('--engine <range>', 'Penny versions the extension supports', PENNY_ENGINE_RANGE)
     .action((kind: 'tool' | 'provider' | 'renderer', name: string, options: { dir?: string; publisher: string; engine: string }) =>
       newExtension(kind, name, options, print),
     );

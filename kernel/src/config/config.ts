@@ -1,6 +1,8 @@
 // The kernel's whole configuration: one typed object, read once from the environment.
 // Defaults give the embedded single-machine setup (PGlite, in-process bus, local folder).
 import path from 'node:path';
+import { loadMarketplaceConfig, type MarketplaceConfig } from '../marketplace/marketplace.config.ts';
+import { loadWorkbenchConfig, type WorkbenchConfig } from '../workbench/workbench.config.ts';
 
 export interface RateLimitConfig {
   /** Requests per window for one user in one tenant. */
@@ -72,6 +74,8 @@ export interface KernelConfig {
   rateLimit: RateLimitConfig;
   extensions: ExtensionRuntimeConfig;
   providers: ProviderEnvironment;
+  marketplace: MarketplaceConfig;
+  workbench: WorkbenchConfig;
   /** Base64 of 32 bytes that encrypts extension secrets; generated under the data dir when unset. */
   secretKey: string | undefined;
   logLevel: string;
@@ -113,7 +117,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
   if ((scryptCost & (scryptCost - 1)) !== 0 || scryptCost < 1024) {
     throw new ConfigError(`PENNY_SCRYPT_COST must be a power of two ≥ 1024, got ${scryptCost}`);
   }
-  const config: KernelConfig = {
+  const config: Omit<KernelConfig, 'marketplace' | 'workbench'> = {
     port,
     host,
     publicUrl: optional(env, 'PENNY_PUBLIC_URL') ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
@@ -167,12 +171,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
     scryptCost,
     instanceId: env.PENNY_INSTANCE_ID ?? `kernel-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
   };
-  return {
+  const merged = {
     ...config,
     ...overrides,
     rateLimit: { ...config.rateLimit, ...overrides.rateLimit },
     extensions: { ...config.extensions, ...overrides.extensions },
     providers: { ...config.providers, ...overrides.providers },
+  };
+  // These depend on the data dir, which an override may have moved.
+  return {
+    ...merged,
+    marketplace: overrides.marketplace ?? loadMarketplaceConfig(env, { dataDir: merged.dataDir }),
+    workbench: overrides.workbench ?? loadWorkbenchConfig(env),
   };
 }
 

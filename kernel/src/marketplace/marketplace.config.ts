@@ -1,4 +1,4 @@
-// The marketplace's settings, read once from the environment when the container is built. Tests
+// The marketplace's settings, read from the environment by `loadConfig` with the rest. Tests
 // replace the binding (`rebindSync(MarketplaceConfig)`) to point the built-ins anywhere.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

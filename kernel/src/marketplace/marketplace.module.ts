@@ -9,7 +9,7 @@ import { Catalog } from './catalog.service.ts';
 import { InstallReview } from './install-review.ts';
 import { InstallationRoutes } from './installations.routes.ts';
 import { Installations } from './installations.service.ts';
-import { loadMarketplaceConfig, MarketplaceConfig } from './marketplace.config.ts';
+import { MarketplaceConfig } from './marketplace.config.ts';
 import { MarketplaceRoutes } from './marketplace.routes.ts';
 import { MirrorImportAtStart, OfflineMirror } from './offline-mirror.ts';
 import { TenantPolicies } from './policy.service.ts';
@@ -17,7 +17,7 @@ import { PublisherKeys } from './publisher-keys.service.ts';
 
 export const marketplaceModule = new ContainerModule(({ bind }) => {
   bind(MarketplaceConfig)
-    .toDynamicValue((context) => loadMarketplaceConfig(process.env, context.get<KernelConfig>(KernelConfig)))
+    .toDynamicValue((context) => context.get<KernelConfig>(KernelConfig).marketplace)
     .inSingletonScope();
   bind(PublisherKeys).toSelf().inSingletonScope();
   bind(Catalog).toSelf().inSingletonScope();

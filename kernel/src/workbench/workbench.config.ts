@@ -1,5 +1,5 @@
-// Where the built workbench (the Vue SPA) lives, read once from the environment when the container
-// is built. Tests replace the binding (`rebind(WorkbenchConfig)`) to serve a directory of their own.
+// Where the built workbench (the Vue SPA) lives, read from the environment by `loadConfig`.
+// Tests replace the binding (`rebind(WorkbenchConfig)`) to serve a directory of their own.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 

@@ -76,6 +76,8 @@ export class ChatRoutes implements RouteContribution {
       'x-content-type-options': 'nosniff',
     });
     let closed = false;
+    // Assigned once below, but `close` (called during the replay) must see it before that.
+    // eslint-disable-next-line prefer-const
     let sub: { dispose(): void; complete: boolean } | undefined;
     const close = () => {
       if (closed) return;

@@ -78,7 +78,7 @@ describe('penny-ext, end to end', { timeout: 120_000 }, () => {
     expect(await readFile(join(root, 'acme.pub.json'), 'utf8')).not.toContain('secretKey');
 
     expect(expectOk(await penny(['sign', bundlePath, '--key', 'acme'])).stdout).toContain(`signed ${bundlePath} with acme ${keyId}`);
-    const verified = expectOk(await penny(['verify', bundlePath, '--trust', join(root, 'acme.pub.json'), '--engine', '0.1.3']));
+    const verified = expectOk(await penny(['verify', bundlePath, '--trust', join(root, 'acme.pub.json'), '--engine', '1.0.3']));
     expect(verified.stdout).toContain(`verified acme.word-count@0.1.0: signed by acme ${keyId}`);
   });
 
@@ -108,7 +108,7 @@ describe('penny-ext, end to end', { timeout: 120_000 }, () => {
   it('refuses an engine the extension does not support', async () => {
     const run = await penny(['verify', bundlePath, '--trust', 'acme', '--engine', '2.0.0']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/\[engine_mismatch\]: acme\.word-count@0\.1\.0 requires Penny \^0\.1\.0, but this is Penny 2\.0\.0/);
+    expect(run.stderr).toMatch(/\[engine_mismatch\]: acme\.word-count@0\.1\.0 requires Penny \^1\.0\.0, but this is Penny 2\.0\.0/);
   });
 
   describe('publish', () => {

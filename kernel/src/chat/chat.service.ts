@@ -173,7 +173,7 @@ export class ChatService {
         emit('message.error', messageId, { code: 'too_many_steps', detail: note });
       }
     } catch (err) {
-      const detail = err instanceof KernelError || err instanceof Error ? err.message : String(err);
+      const detail = err instanceof Error ? err.message : String(err);
       const cancelled = signal.aborted;
       await this.finish(tenantId, messageId, cancelled ? 'cancelled' : 'error', cancelled ? null : detail).catch(() => undefined);
       if (cancelled) emit('message.cancelled', messageId);

@@ -30,9 +30,10 @@ export function exportConversation(
     const heading = m.role === 'tool' ? `### Tool result${m.toolCallId ? ` (${m.toolCallId})` : ''}` : `### ${m.role[0]!.toUpperCase()}${m.role.slice(1)}`;
     lines.push(scope === 'tree' ? `${heading} · ${m.id}${m.parentId ? ` ← ${m.parentId}` : ''}` : heading, '');
     if (m.content) lines.push(m.role === 'tool' ? '```json\n' + m.content + '\n```' : m.content, '');
+    const refs = artifactRefs(m);
     for (const call of m.toolCalls ?? []) lines.push(`- calls \`${call.name}\` with \`${call.arguments}\``);
-    for (const ref of artifactRefs(m)) lines.push(`- artifact ${ref}`);
-    if (m.toolCalls?.length || artifactRefs(m).length) lines.push('');
+    for (const ref of refs) lines.push(`- artifact ${ref}`);
+    if (m.toolCalls?.length || refs.length) lines.push('');
   }
   return { body: lines.join('\n'), contentType: 'text/markdown; charset=utf-8', extension: 'md' };
 }

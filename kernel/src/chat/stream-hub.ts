@@ -70,7 +70,7 @@ export class StreamHub {
   }
 
   /**
-   * Replays events after `afterSeq`, then delivers new ones as they come. `replayed` tells whether
+   * Replays events after `afterSeq`, then delivers new ones as they come. `complete` is false when
    * the client asked for events older than what is still kept (it should then reload the messages).
    */
   subscribe(tenantId: string, conversationId: string, afterSeq: number, listener: (event: ChatEvent) => void): Disposable & { complete: boolean } {

@@ -16,8 +16,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function measure(kind: 'pglite' | 'postgres') {
-  process.env.PENNY_TEST_DB = kind;
-  const db = await createTestDatabase();
+  const db = await createTestDatabase(kind);
   const k = await startTestKernel({
     database: db,
     config: { rateLimit: { perUser: 1e9, perTenant: 1e9, perAnonymousIp: 1e9, windowMs: 60_000, loginFailuresPerAccount: 5, loginFailuresPerIp: 50, loginWindowMs: 60_000 } },

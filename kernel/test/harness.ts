@@ -41,9 +41,10 @@ async function pgliteTemplate(): Promise<string> {
   }
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A database of the kind PENNY_TEST_DB names (read when this module loads), or of the kind asked. */
+export async function createTestDatabase(kind: 'pglite' | 'postgres' = testDb): Promise<TestDatabase> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'penny-test-'));
-  if (testDb === 'pglite') {
+  if (kind === 'pglite') {
     await fs.cp(await pgliteTemplate(), path.join(dataDir, 'data'), { recursive: true });
     return { url: undefined, dataDir, drop: () => fs.rm(dataDir, { recursive: true, force: true }) };
   }

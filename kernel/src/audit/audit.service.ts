@@ -3,7 +3,7 @@
 // changed, removed or truncated row is detected by verification.
 import { inject, injectable } from 'inversify';
 import { canonicalJson, sha256Hex } from '../core/canonical-json.ts';
-import { Database, type EntityManager } from '../database/database.service.ts';
+import { asExecutor, Database, type EntityManager, type SqlExecutor } from '../database/database.service.ts';
 
 export type AuditOutcome = 'success' | 'failure' | 'denied';
 
@@ -58,7 +58,7 @@ export interface AuditVerification {
 
 export interface AuditLog {
   /** Appends inside the caller's transaction, so the action and its record commit together. */
-  append(em: EntityManager, record: AuditRecord): Promise<AuditEventView>;
+  append(em: EntityManager | SqlExecutor, record: AuditRecord): Promise<AuditEventView>;
   /** Appends in a transaction of its own (for refusals and failures, whose work rolled back). */
   record(record: AuditRecord): Promise<AuditEventView>;
   list(tenantId: string | null, query: AuditQuery): Promise<{ items: AuditEventView[]; nextCursor: number | null }>;
@@ -115,24 +115,28 @@ function view(row: AuditRow): AuditEventView {
 
 @injectable()
 export class HashChainAuditLog implements AuditLog {
+  /** Chains whose head row this kernel has seen: their events skip the head-creating statement. */
+  private readonly knownChains = new Set<string>();
+
   constructor(@inject(Database) private readonly db: Database) {}
 
   private run<T>(tenantId: string | null, work: (em: EntityManager) => Promise<T>): Promise<T> {
     return tenantId ? this.db.tenant(tenantId, work) : this.db.system(work);
   }
 
-  async append(em: EntityManager, record: AuditRecord): Promise<AuditEventView> {
+  async append(tx: EntityManager | SqlExecutor, record: AuditRecord): Promise<AuditEventView> {
+    const em = asExecutor(tx);
     const chain = chainOf(record.tenantId);
-    await em.execute(
-      `INSERT INTO audit_chain_head (chain, tenant_id, seq, hash) VALUES (?, ?, 0, ?) ON CONFLICT (chain) DO NOTHING`,
-      [chain, record.tenantId, GENESIS_HASH],
-    );
     // The row lock serialises writers of one chain; other chains proceed in parallel.
-    const [head] = await em.execute<{ seq: string; hash: string }[]>(
-      `SELECT seq, hash FROM audit_chain_head WHERE chain = ? FOR UPDATE`,
-      [chain],
-    );
+    const lockHead = () => em.execute<{ seq: string; hash: string }[]>(`SELECT seq, hash FROM audit_chain_head WHERE chain = ? FOR UPDATE`, [chain]);
+    let [head] = this.knownChains.has(chain) ? await lockHead() : [];
+    if (!head) {
+      // A chain's first event (or one whose head this kernel has not seen yet) creates the head.
+      await em.execute(`INSERT INTO audit_chain_head (chain, tenant_id, seq, hash) VALUES (?, ?, 0, ?) ON CONFLICT (chain) DO NOTHING`, [chain, record.tenantId, GENESIS_HASH]);
+      [head] = await lockHead();
+    }
     if (!head) throw new Error(`audit chain head for ${chain} is not visible`);
+    if (this.knownChains.size < 100_000) this.knownChains.add(chain);
     const draft = {
       chain,
       seq: Number(head.seq) + 1,
@@ -148,12 +152,16 @@ export class HashChainAuditLog implements AuditLog {
       prevHash: head.hash,
     };
     const hash = eventHash(draft);
+    // The event and the moved head in one statement: one round trip while the head is locked.
     const [row] = await em.execute<AuditRow[]>(
-      `INSERT INTO audit_event (chain, tenant_id, seq, occurred_at, actor_id, actor, action, target, outcome, payload_hash, ip, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
-      [chain, draft.tenantId, draft.seq, draft.occurredAt, draft.actorId, draft.actor, draft.action, draft.target, draft.outcome, draft.payloadHash, draft.ip, draft.prevHash, hash],
+      `WITH event AS (
+         INSERT INTO audit_event (chain, tenant_id, seq, occurred_at, actor_id, actor, action, target, outcome, payload_hash, ip, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *
+       ), moved AS (
+         UPDATE audit_chain_head SET seq = ?, hash = ? WHERE chain = ?
+       ) SELECT * FROM event`,
+      [chain, draft.tenantId, draft.seq, draft.occurredAt, draft.actorId, draft.actor, draft.action, draft.target, draft.outcome, draft.payloadHash, draft.ip, draft.prevHash, hash, draft.seq, hash, chain],
     );
-    await em.execute(`UPDATE audit_chain_head SET seq = ?, hash = ? WHERE chain = ?`, [draft.seq, hash, chain]);
     return view(row!);
   }
 

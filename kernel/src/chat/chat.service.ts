@@ -8,12 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { ChatMessage, ChatToolCall, ChatToolSpec, JsonValue } from '@penny/manifests';
 import { ConflictError, KernelError, NotFoundError } from '../core/errors.ts';
 import { AuditLog } from '../audit/audit.service.ts';
-import { Database } from '../database/database.service.ts';
+import { Database, type SqlExecutor } from '../database/database.service.ts';
 import { ArtifactsService } from '../artifacts/artifacts.service.ts';
 import { ExtensionHosts } from '../extensions/extension-hosts.ts';
 import { ToolsService } from '../extensions/tools.service.ts';
 import type { Principal, TenantContext } from '../http/access.ts';
-import { ConversationsService, pathTo, type MessageView } from './conversations.service.ts';
+import { messageView, type MessageRow, type MessageView } from './conversations.service.ts';
 import { ModelRouter, type ModelChoice } from './model-router.ts';
 import { StreamHub, type ChatEvent } from './stream-hub.ts';
 import { buildContext } from './context-window.ts';
@@ -41,13 +41,52 @@ export interface TurnStarted {
 const MAX_STEPS = 8;
 const TOOL_RESULT_CHARS = 16_000;
 
+/** Writes of a turn that wait for the next commit: a turn touches the database in few, short transactions. */
+type Write = (sql: SqlExecutor) => Promise<unknown>;
+
+interface PendingWrites {
+  writes: Write[];
+  /** Audit appends go last, so the tenant's chain head is locked for as short a time as possible. */
+  audits: Parameters<AuditLog['append']>[1][];
+}
+
+interface RunRecord {
+  runId: string;
+  kind: 'model' | 'tool';
+  extensionId: string;
+  name: string;
+  model: string | null;
+  usage: { inputTokens: number; outputTokens: number };
+  ttftMs: number | null;
+  durationMs: number;
+  outcome: string;
+  error: string | null;
+}
+
+// The active path up to a message, newest first: only the branch the model will see is read.
+const PATH_TO = `
+  WITH RECURSIVE path AS (
+    SELECT m.*, 0 AS depth FROM message m WHERE m.id = ? AND m.conversation_id = ?
+    UNION ALL
+    SELECT m.*, p.depth + 1 FROM message m JOIN path p ON m.id = p.parent_id WHERE p.depth < 10000
+  ) SELECT * FROM path ORDER BY depth DESC`;
+
+// The question, an empty answer under it, and the conversation's new leaf, in one statement.
+const INSERT_TURN = `
+  WITH question AS (
+    INSERT INTO message (tenant_id, conversation_id, parent_id, role, content, created_by) VALUES (?, ?, ?, 'user', ?, ?) RETURNING id
+  ), answer AS (
+    INSERT INTO message (tenant_id, conversation_id, parent_id, role, status, created_by) SELECT ?::uuid, ?::uuid, question.id, 'assistant', 'streaming', ?::uuid FROM question RETURNING id
+  ), leaf AS (
+    UPDATE conversation SET active_leaf_id = (SELECT id FROM answer), title = ?, updated_at = now() WHERE id = ? RETURNING id
+  ) SELECT question.id AS question_id, answer.id AS answer_id FROM question, answer, leaf`;
+
 @injectable()
 export class ChatService {
   private readonly running = new Map<string, AbortController>();
 
   constructor(
     @inject(Database) private readonly db: Database,
-    @inject(ConversationsService) private readonly conversations: ConversationsService,
     @inject(ModelRouter) private readonly router: ModelRouter,
     @inject(ExtensionHosts) private readonly hosts: ExtensionHosts,
     @inject(ToolsService) private readonly tools: ToolsService,
@@ -57,38 +96,48 @@ export class ChatService {
     @inject(ToolApprovals) private readonly approvals: ToolApprovals,
   ) {}
 
-  /** Stores the question and an empty answer, then answers in the background. */
+  /**
+   * Stores the question and an empty answer, then answers in the background. One transaction
+   * before the model is called: the conversation, the branch it continues and the two new
+   * messages; what the tenant can use (models, tools) comes from caches.
+   */
   async send(tenant: TenantContext, actor: Principal, conversationId: string, input: SendInput, ip: string): Promise<TurnStarted> {
-    const conversation = await this.conversations.get(tenant, actor, conversationId);
+    // Claimed before the first await: two questions racing into one conversation cannot both start.
     if (this.running.has(conversationId)) throw new ConflictError('An answer is still being written in this conversation; cancel it or wait.');
-    const candidates = await this.router.candidates(
-      tenant.tenantId,
-      { provider: input.provider, model: input.model, reason: 'explicit' },
-      { provider: conversation.provider, model: conversation.model, reason: 'conversation' },
-    );
-    const parentId = input.parentId === undefined ? conversation.activeLeafId : input.parentId;
-    const ids = await this.db.tenant(tenant.tenantId, async (em) => {
-      if (parentId) {
-        const [p] = await em.execute<{ role: string }[]>(`SELECT role FROM message WHERE id = ? AND conversation_id = ?`, [parentId, conversationId]);
-        if (!p) throw new NotFoundError(`Message ${parentId} is not part of this conversation.`);
-      }
-      const [user] = await em.execute<{ id: string }[]>(
-        `INSERT INTO message (tenant_id, conversation_id, parent_id, role, content, created_by) VALUES (?, ?, ?, 'user', ?, ?) RETURNING id`,
-        [tenant.tenantId, conversationId, parentId ?? null, input.content, actor.userId],
-      );
-      const [answer] = await em.execute<{ id: string }[]>(
-        `INSERT INTO message (tenant_id, conversation_id, parent_id, role, status, created_by) VALUES (?, ?, ?, 'assistant', 'streaming', ?) RETURNING id`,
-        [tenant.tenantId, conversationId, user!.id, actor.userId],
-      );
-      const title = conversation.title || input.content.slice(0, 80);
-      await em.execute(`UPDATE conversation SET active_leaf_id = ?, title = ?, updated_at = now() WHERE id = ?`, [answer!.id, title, conversationId]);
-      return { userMessageId: user!.id, turnId: answer!.id };
-    });
-    const afterSeq = this.hub.lastSeq(tenant.tenantId, conversationId);
     const abort = new AbortController();
     this.running.set(conversationId, abort);
-    void this.runTurn(tenant, actor, conversationId, ids.turnId, candidates, input, abort.signal, ip).finally(() => this.running.delete(conversationId));
-    return { conversationId, ...ids, afterSeq };
+    try {
+      const [available, offered] = await Promise.all([this.router.available(tenant.tenantId), this.offeredTools(tenant, input.toolsAllowed)]);
+      const turn = await this.db.tenantSql(tenant.tenantId, async (em) => {
+        const [conversation] = await em.execute<{ title: string; active_leaf_id: string | null; provider: string | null; model: string | null }[]>(
+          `SELECT title, active_leaf_id, provider, model FROM conversation WHERE id = ? AND created_by = ?`,
+          [conversationId, actor.userId],
+        );
+        if (!conversation) throw new NotFoundError(`No conversation ${conversationId}.`);
+        const candidates = this.router.order(
+          available,
+          { provider: input.provider, model: input.model, reason: 'explicit' },
+          { provider: conversation.provider, model: conversation.model, reason: 'conversation' },
+        );
+        const parentId = input.parentId === undefined ? conversation.active_leaf_id : input.parentId;
+        const history = parentId ? (await em.execute<MessageRow[]>(PATH_TO, [parentId, conversationId])).map(messageView) : [];
+        if (parentId && history.length === 0) throw new NotFoundError(`Message ${parentId} is not part of this conversation.`);
+        const title = conversation.title || input.content.slice(0, 80);
+        const [ids] = await em.execute<{ question_id: string; answer_id: string }[]>(INSERT_TURN, [
+          tenant.tenantId, conversationId, parentId ?? null, input.content, actor.userId,
+          tenant.tenantId, conversationId, actor.userId,
+          title, conversationId,
+        ]);
+        return { candidates, history, userMessageId: ids!.question_id, turnId: ids!.answer_id };
+      });
+      const afterSeq = this.hub.lastSeq(tenant.tenantId, conversationId);
+      const transcript = [...turn.history.map(toChatMessage), { role: 'user' as const, content: input.content }];
+      void this.runTurn(tenant, actor, conversationId, turn.turnId, turn.candidates, offered, transcript, abort.signal, ip).finally(() => this.running.delete(conversationId));
+      return { conversationId, userMessageId: turn.userMessageId, turnId: turn.turnId, afterSeq };
+    } catch (err) {
+      this.running.delete(conversationId);
+      throw err;
+    }
   }
 
   cancel(conversationId: string): boolean {
@@ -105,84 +154,89 @@ export class ChatService {
     this.hub.publish(tenantId, event);
   }
 
+  private flush(tenantId: string, pending: PendingWrites): Promise<void> {
+    if (!pending.writes.length && !pending.audits.length) return Promise.resolve();
+    const writes = pending.writes.splice(0);
+    const audits = pending.audits.splice(0);
+    return this.db.tenantSql(tenantId, async (em) => {
+      for (const write of writes) await write(em);
+      for (const record of audits) await this.audit.append(em, record);
+    });
+  }
+
   private async runTurn(
     tenant: TenantContext,
     actor: Principal,
     conversationId: string,
     turnId: string,
     candidates: ModelChoice[],
-    input: SendInput,
+    offered: ChatToolSpec[],
+    transcript: ChatMessage[],
     signal: AbortSignal,
     ip: string,
   ): Promise<void> {
     const tenantId = tenant.tenantId;
     const emit = (type: ChatEvent['type'], messageId: string, data: Record<string, unknown> = {}) =>
       this.publish(tenantId, { type, conversationId, turnId, messageId, data });
+    const pending: PendingWrites = { writes: [], audits: [] };
     let messageId = turnId;
     try {
-      const byId = await this.conversations.messages(tenantId, conversationId);
-      const history = pathTo(byId, turnId).slice(0, -1);
-      const offered = await this.offeredTools(tenant, input.toolsAllowed);
       let choice = candidates[0]!;
       emit('message.started', messageId, { provider: choice.providerId, model: choice.model, reason: choice.reason });
-      await this.audit.record({ tenantId, actorId: actor.userId, actor: actor.email, action: 'model.selected', target: `conversation:${conversationId}`, payload: { provider: choice.providerId, model: choice.model, reason: choice.reason }, ip });
-      const transcript: ChatMessage[] = history.map(toChatMessage);
+      pending.audits.push({ tenantId, actorId: actor.userId, actor: actor.email, action: 'model.selected', target: `conversation:${conversationId}`, payload: { provider: choice.providerId, model: choice.model, reason: choice.reason }, ip });
       for (let step = 0; step < MAX_STEPS; step++) {
-        const answer = await this.callModel(tenant, actor, conversationId, messageId, candidates, choice, transcript, choice.supportsTools ? offered : [], signal, emit);
+        const answer = await this.callModel(tenant, actor, conversationId, messageId, candidates, choice, transcript, choice.supportsTools ? offered : [], signal, emit, pending);
         choice = answer.choice;
         if (signal.aborted) break;
-        await this.db.tenant(tenantId, (em) =>
-          em.execute(`UPDATE message SET content = ?, tool_calls = ?::jsonb, provider = ?, model = ?, status = ? WHERE id = ?`, [
-            answer.text,
-            answer.toolCalls.length ? JSON.stringify(answer.toolCalls) : null,
-            choice.providerId,
-            choice.model,
-            'complete',
-            messageId,
-          ]),
-        );
+        pending.writes.push(this.answerWrite(tenantId, conversationId, messageId, answer.text, answer.toolCalls, choice, answer.run));
         transcript.push({ role: 'assistant', content: answer.text, ...(answer.toolCalls.length ? { toolCalls: answer.toolCalls } : {}) });
         if (answer.toolCalls.length === 0) {
+          await this.flush(tenantId, pending);
           emit('message.completed', messageId, { content: answer.text, provider: choice.providerId, model: choice.model });
           return;
         }
         let parent = messageId;
         for (const call of answer.toolCalls) {
-          const result = await this.runToolCall(tenant, actor, conversationId, parent, call, offered, signal, ip, emit);
+          const result = await this.runToolCall(tenant, actor, conversationId, parent, call, offered, signal, ip, emit, pending);
           parent = result.messageId;
           transcript.push({ role: 'tool', toolCallId: call.id, content: result.content });
           if (signal.aborted) break;
         }
         if (signal.aborted) break;
         // The next model step answers under the last tool result.
-        messageId = await this.db.tenant(tenantId, async (em) => {
-          const [next] = await em.execute<{ id: string }[]>(
-            `INSERT INTO message (tenant_id, conversation_id, parent_id, role, status, created_by) VALUES (?, ?, ?, 'assistant', 'streaming', ?) RETURNING id`,
-            [tenantId, conversationId, parent, actor.userId],
-          );
-          await em.execute(`UPDATE conversation SET active_leaf_id = ?, updated_at = now() WHERE id = ?`, [next!.id, conversationId]);
-          return next!.id;
+        const next = randomUUID();
+        const under = parent;
+        pending.writes.push(async (em) => {
+          await em.execute(`INSERT INTO message (id, tenant_id, conversation_id, parent_id, role, status, created_by) VALUES (?, ?, ?, ?, 'assistant', 'streaming', ?)`, [
+            next, tenantId, conversationId, under, actor.userId,
+          ]);
+          await em.execute(`UPDATE conversation SET active_leaf_id = ?, updated_at = now() WHERE id = ?`, [next, conversationId]);
         });
+        await this.flush(tenantId, pending);
+        messageId = next;
       }
       if (signal.aborted) {
-        await this.finish(tenantId, messageId, 'cancelled', null);
+        pending.writes.push(this.finishWrite(messageId, 'cancelled', null));
+        await this.flush(tenantId, pending);
         emit('message.cancelled', messageId);
       } else {
         const note = `Stopped after ${MAX_STEPS} steps of tool calls.`;
-        await this.finish(tenantId, messageId, 'error', note);
+        pending.writes.push(this.finishWrite(messageId, 'error', note));
+        await this.flush(tenantId, pending);
         emit('message.error', messageId, { code: 'too_many_steps', detail: note });
       }
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       const cancelled = signal.aborted;
-      await this.finish(tenantId, messageId, cancelled ? 'cancelled' : 'error', cancelled ? null : detail).catch(() => undefined);
+      pending.writes.push(this.finishWrite(messageId, cancelled ? 'cancelled' : 'error', cancelled ? null : detail));
+      await this.flush(tenantId, pending).catch(() => undefined);
       if (cancelled) emit('message.cancelled', messageId);
       else emit('message.error', messageId, { code: err instanceof KernelError ? err.code : 'internal', detail });
     }
   }
 
-  private finish(tenantId: string, messageId: string, status: 'cancelled' | 'error', error: string | null) {
-    return this.db.tenant(tenantId, (em) => em.execute(`UPDATE message SET status = ?, error = ? WHERE id = ?`, [status, error, messageId]));
+  private finishWrite(messageId: string, status: 'cancelled' | 'error', error: string | null): Write {
+    return (em) => em.execute(`UPDATE message SET status = ?, error = ? WHERE id = ?`, [status, error, messageId]);
   }
 
   private async offeredTools(tenant: TenantContext, allowed?: string[]): Promise<ChatToolSpec[]> {
@@ -204,7 +258,8 @@ export class ChatService {
     tools: ChatToolSpec[],
     signal: AbortSignal,
     emit: (type: ChatEvent['type'], messageId: string, data?: Record<string, unknown>) => void,
-  ): Promise<{ text: string; toolCalls: ChatToolCall[]; choice: ModelChoice }> {
+    pending: PendingWrites,
+  ): Promise<{ text: string; toolCalls: ChatToolCall[]; choice: ModelChoice; run: RunRecord }> {
     // Retry the same model once; then fall back to another provider (another model of the same
     // provider would likely fail the same way), unless the caller chose this model explicitly.
     const fallbacks = first.reason === 'explicit' ? [] : candidates.filter((c) => c.providerId !== first.providerId || c.installed.extensionId !== first.installed.extensionId);
@@ -226,6 +281,10 @@ export class ChatService {
       const started = performance.now();
       let ttft: number | null = null;
       const runId = randomUUID();
+      const run = (outcome: string, error: string | null): RunRecord => ({
+        runId, kind: 'model', extensionId: choice.installed.extensionId, name: choice.providerId, model: choice.model,
+        usage, ttftMs: ttft, durationMs: performance.now() - started, outcome, error,
+      });
       try {
         const request = { model: choice.model, messages: buildContext(transcript, choice.contextWindow, tenant), ...(tools.length ? { tools, toolChoice: 'auto' as const } : {}) };
         const result = await this.hosts.chat(tenant.tenantId, choice.installed, choice.providerId, request, { userId: actor.userId, conversationId }, (chunk) => {
@@ -245,12 +304,14 @@ export class ChatService {
           }
         }, signal);
         if (result.usage) usage = result.usage;
-        await this.recordRun(tenant.tenantId, conversationId, messageId, runId, 'model', choice.installed.extensionId, choice.providerId, choice.model, usage, ttft, performance.now() - started, signal.aborted ? 'cancelled' : 'success', null);
         const toolCalls = [...calls.entries()].sort(([a], [b]) => a - b).map(([i, c]) => ({ id: c.id || `call_${i}_${runId.slice(0, 8)}`, name: c.name, arguments: c.arguments || '{}' }));
-        return { text, toolCalls, choice };
+        const record = run(signal.aborted ? 'cancelled' : 'success', null);
+        // A cancelled answer is not written by the caller: keep its run here.
+        if (signal.aborted) pending.writes.push(this.runWrite(tenant.tenantId, conversationId, messageId, record));
+        return { text, toolCalls, choice, run: record };
       } catch (err) {
         lastError = err;
-        await this.recordRun(tenant.tenantId, conversationId, messageId, runId, 'model', choice.installed.extensionId, choice.providerId, choice.model, usage, ttft, performance.now() - started, 'failure', (err as Error).message).catch(() => undefined);
+        pending.writes.push(this.runWrite(tenant.tenantId, conversationId, messageId, run('failure', (err as Error).message)));
         // Once tokens reached the user, a retry would duplicate them: fail instead.
         if (streamed || signal.aborted) throw err;
       }
@@ -268,6 +329,7 @@ export class ChatService {
     signal: AbortSignal,
     ip: string,
     emit: (type: ChatEvent['type'], messageId: string, data?: Record<string, unknown>) => void,
+    pending: PendingWrites,
   ): Promise<{ messageId: string; content: string }> {
     const toolMessageId = randomUUID();
     const started = performance.now();
@@ -310,39 +372,45 @@ export class ChatService {
     }
     if (content.length > TOOL_RESULT_CHARS) content = `${content.slice(0, TOOL_RESULT_CHARS)}… (truncated)`;
     const durationMs = Math.round(performance.now() - started);
-    emit('toolCall.finished', toolMessageId, { callId: call.id, name: call.name, ok, durationMs, ...(ok ? {} : { error: JSON.parse(content).error as string }) });
-    await this.db.tenant(tenant.tenantId, (em) =>
+    const error = ok ? null : (JSON.parse(content) as { error: string }).error;
+    emit('toolCall.finished', toolMessageId, { callId: call.id, name: call.name, ok, durationMs, ...(ok ? {} : { error }) });
+    pending.writes.push((em) =>
       em.execute(
         `INSERT INTO message (id, tenant_id, conversation_id, parent_id, role, content, tool_call_id, status, created_by) VALUES (?, ?, ?, ?, 'tool', ?, ?, ?, ?)`,
         [toolMessageId, tenant.tenantId, conversationId, parentId, content, call.id, ok ? 'complete' : 'error', actor.userId],
       ),
     );
-    await this.recordRun(tenant.tenantId, conversationId, toolMessageId, randomUUID(), 'tool', 'tool', call.name, null, { inputTokens: 0, outputTokens: 0 }, null, durationMs, ok ? 'success' : 'failure', ok ? null : content);
+    pending.writes.push(
+      this.runWrite(tenant.tenantId, conversationId, toolMessageId, {
+        runId: randomUUID(), kind: 'tool', extensionId: 'tool', name: call.name, model: null,
+        usage: { inputTokens: 0, outputTokens: 0 }, ttftMs: null, durationMs, outcome: ok ? 'success' : 'failure', error: ok ? null : content,
+      }),
+    );
     return { messageId: toolMessageId, content };
   }
 
-  private recordRun(
-    tenantId: string,
-    conversationId: string,
-    messageId: string,
-    runId: string,
-    kind: 'model' | 'tool',
-    extensionId: string,
-    name: string,
-    model: string | null,
-    usage: { inputTokens: number; outputTokens: number },
-    ttftMs: number | null,
-    durationMs: number,
-    outcome: string,
-    error: string | null,
-  ) {
-    return this.db.tenant(tenantId, (em) =>
+  /** The finished answer and its run, in one statement. */
+  private answerWrite(tenantId: string, conversationId: string, messageId: string, text: string, toolCalls: ChatToolCall[], choice: ModelChoice, run: RunRecord): Write {
+    return (em) =>
+      em.execute(
+        `WITH answer AS (
+           UPDATE message SET content = ?, tool_calls = ?::jsonb, provider = ?, model = ?, status = 'complete' WHERE id = ? RETURNING id
+         ) INSERT INTO run (id, tenant_id, conversation_id, message_id, kind, extension_id, name, model, tokens_in, tokens_out, ttft_ms, duration_ms, outcome, error)
+           SELECT ?::uuid, ?::uuid, ?::uuid, answer.id, ?, ?, ?, ?, ?::integer, ?::integer, ?::double precision, ?::double precision, ?, ? FROM answer`,
+        [
+          text, toolCalls.length ? JSON.stringify(toolCalls) : null, choice.providerId, choice.model, messageId,
+          run.runId, tenantId, conversationId, run.kind, run.extensionId, run.name, run.model, run.usage.inputTokens, run.usage.outputTokens, run.ttftMs, run.durationMs, run.outcome, run.error,
+        ],
+      );
+  }
+
+  private runWrite(tenantId: string, conversationId: string, messageId: string, run: RunRecord): Write {
+    return (em) =>
       em.execute(
         `INSERT INTO run (id, tenant_id, conversation_id, message_id, kind, extension_id, name, model, tokens_in, tokens_out, ttft_ms, duration_ms, outcome, error)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [runId, tenantId, conversationId, messageId, kind, extensionId, name, model, usage.inputTokens, usage.outputTokens, ttftMs, durationMs, outcome, error],
-      ),
-    );
+        [run.runId, tenantId, conversationId, messageId, run.kind, run.extensionId, run.name, run.model, run.usage.inputTokens, run.usage.outputTokens, run.ttftMs, run.durationMs, run.outcome, run.error],
+      );
   }
 }
 

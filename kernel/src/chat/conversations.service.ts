@@ -41,7 +41,7 @@ export interface ConversationDetail extends ConversationView {
   alternatives: Record<string, string[]>;
 }
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   parent_id: string | null;
   role: MessageRole;

@@ -6,6 +6,7 @@ import { ConflictError, PolicyViolationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
 import { InstalledExtensions, type InstalledExtension } from '../extensions/installed-extensions.ts';
 import { ProviderEnvironment } from '../extensions/provider-environment.ts';
+import { EventBus } from '../bus/event-bus.ts';
 
 export interface ModelChoice {
   installed: InstalledExtension;
@@ -32,30 +33,58 @@ export const NO_PROVIDER_HELP =
   'No model provider is configured for this tenant. An admin can install a provider extension (openai, anthropic, ollama or llama-cpp) ' +
   'from the marketplace, or start Penny with OPENAI_API_KEY, ANTHROPIC_API_KEY, OLLAMA_HOST or PENNY_LOCAL_MODEL set.';
 
+/** What a tenant can use now: every ready model, and those its policy allows. */
+export interface AvailableModels {
+  all: ModelChoice[];
+  allowed: ModelChoice[];
+  settings: TenantModelSettings;
+}
+
+/**
+ * How long a tenant's view of its models is reused. Installs, updates, enablement and settings
+ * of extensions drop it at once (on every kernel, through the bus); this bounds the rest
+ * (tenant settings changed on another kernel) while keeping the chat path free of lookups.
+ */
+const AVAILABLE_TTL_MS = 2000;
+
 @injectable()
 export class ModelRouter {
+  private readonly cache = new Map<string, { at: number; value: Promise<AvailableModels> }>();
+
   constructor(
     @inject(Database) private readonly db: Database,
     @inject(InstalledExtensions) private readonly installed: InstalledExtensions,
     @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
-  ) {}
-
-  private async secretNames(tenantId: string): Promise<Map<string, Set<string>>> {
-    const rows = await this.db.tenant(tenantId, (em) => em.execute<{ extension_id: string; name: string }[]>(`SELECT extension_id, name FROM extension_secret`));
-    const out = new Map<string, Set<string>>();
-    for (const r of rows) out.set(r.extension_id, (out.get(r.extension_id) ?? new Set()).add(r.name));
-    return out;
+    @inject(EventBus) bus: EventBus,
+  ) {
+    for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const) {
+      bus.on(event, (payload) => this.invalidate(payload.tenantId));
+    }
   }
 
-  private async settings(tenantId: string): Promise<TenantModelSettings> {
-    const [row] = await this.db.query<{ settings: TenantModelSettings }>(`SELECT settings FROM tenant WHERE id = ?`, [tenantId]);
-    return row?.settings ?? {};
+  /** Forget a tenant's cached models (its settings or an extension's secrets changed). */
+  invalidate(tenantId: string): void {
+    this.cache.delete(tenantId);
   }
 
-  /** Every usable model of the tenant, in order of preference for the given wishes. */
-  async candidates(tenantId: string, ...preferences: (ModelPreference & { reason: string })[]): Promise<ModelChoice[]> {
-    const settings = await this.settings(tenantId);
-    const secrets = await this.secretNames(tenantId);
+  /** Every usable model of the tenant; cached briefly (see AVAILABLE_TTL_MS). */
+  available(tenantId: string): Promise<AvailableModels> {
+    const hit = this.cache.get(tenantId);
+    if (hit && performance.now() - hit.at < AVAILABLE_TTL_MS) return hit.value;
+    const value = this.load(tenantId);
+    this.cache.set(tenantId, { at: performance.now(), value });
+    value.catch(() => this.cache.delete(tenantId));
+    return value;
+  }
+
+  private async load(tenantId: string): Promise<AvailableModels> {
+    const [settingsRows, secretRows] = await Promise.all([
+      this.db.query<{ settings: TenantModelSettings }>(`SELECT settings FROM tenant WHERE id = ?`, [tenantId]),
+      this.db.tenant(tenantId, (em) => em.execute<{ extension_id: string; name: string }[]>(`SELECT extension_id, name FROM extension_secret`)),
+    ]);
+    const settings = settingsRows[0]?.settings ?? {};
+    const secrets = new Map<string, Set<string>>();
+    for (const r of secretRows) secrets.set(r.extension_id, (secrets.get(r.extension_id) ?? new Set()).add(r.name));
     const all: ModelChoice[] = [];
     for (const ext of await this.installed.enabled(tenantId)) {
       // A provider without its key or address would only fail: it is not a candidate.
@@ -74,8 +103,18 @@ export class ModelRouter {
         }
       }
     }
+    return { all, allowed: settings.noExternalModels ? all.filter((c) => c.local) : all, settings };
+  }
+
+  /** Every usable model of the tenant, in order of preference for the given wishes. */
+  async candidates(tenantId: string, ...preferences: (ModelPreference & { reason: string })[]): Promise<ModelChoice[]> {
+    return this.order(await this.available(tenantId), ...preferences);
+  }
+
+  /** Orders what is available by the wishes, then the tenant default, then the rest (the fallbacks). */
+  order(available: AvailableModels, ...preferences: (ModelPreference & { reason: string })[]): ModelChoice[] {
+    const { all, allowed, settings } = available;
     if (all.length === 0) throw new ConflictError(NO_PROVIDER_HELP);
-    const allowed = settings.noExternalModels ? all.filter((c) => c.local) : all;
     const wishes = [...preferences, { ...settings.defaultModel, reason: 'tenant default' }];
     const ordered: ModelChoice[] = [];
     for (const wish of wishes) {

@@ -167,6 +167,8 @@ export class ExtensionsRoutes implements RouteContribution {
           );
           await this.audit.append(em, { tenantId: tenant.tenantId, actorId: actor.userId, actor: actor.email, action: 'extension.secretSet', target: `extension:${extensionId}`, payload: { name }, ip: request.ip });
         });
+        // A provider's readiness depends on its secrets: every kernel re-reads them.
+        this.bus.emit('extension.configured', { tenantId: tenant.tenantId, extensionId });
         return reply.code(204).send();
       },
     );
@@ -186,6 +188,7 @@ export class ExtensionsRoutes implements RouteContribution {
           if (!rows.length) throw new NotFoundError(`No secret "${name}" is set for ${extensionId}.`);
           await this.audit.append(em, { tenantId: tenant.tenantId, actorId: actor.userId, actor: actor.email, action: 'extension.secretDeleted', target: `extension:${extensionId}`, payload: { name }, ip: request.ip });
         });
+        this.bus.emit('extension.configured', { tenantId: tenant.tenantId, extensionId });
         return reply.code(204).send();
       },
     );

@@ -2,7 +2,7 @@
 // `permissions.network` and the tenant's egress allow-list. Secret handles in request headers are
 // swapped for real values only after that check, and every real value is scrubbed from whatever
 // comes back (status line, headers, body, errors) so it never reaches the isolate.
-import { SECRET_HANDLE_PREFIX, hostOf, matchesAnyHostPattern } from '@penny/manifests';
+import { SECRET_HANDLE_PREFIX, hostOf, matchesAnyHostPattern, type SidecarConnectResult } from '@penny/manifests';
 import { HostFault } from './errors.ts';
 
 export interface EgressRules {
@@ -13,6 +13,42 @@ export interface EgressRules {
   tenantAllow: readonly string[];
   /** Granted and declared secret names. */
   secrets: ReadonlySet<string>;
+  /** Asks the kernel whose sidecar a loopback port is (starting the extension's own on demand). */
+  connectSidecar?: (port: number) => Promise<SidecarConnectResult>;
+}
+
+/** Hostnames (as WHATWG URL normalizes them) that reach this machine. */
+export function isLoopback(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === 'localhost' || host.endsWith('.localhost') || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0.0.0.0' ||
+    host === '[::1]' || host === '[::]' || host.startsWith('[::ffff:7f') || host === '[::ffff:0:0]'
+  );
+}
+
+/**
+ * A fetch to one of the extension's own sidecars: the URL aimed at its current port on 127.0.0.1
+ * and the token to present. The tenant's egress policy and `permissions.network` do not apply (the
+ * sidecar was approved at install and never leaves the machine); a port of anyone else's sidecar is
+ * refused whatever the network grants say. Undefined for any other URL.
+ */
+export async function sidecarTarget(rules: EgressRules, raw: string): Promise<{ url: URL; token: string } | undefined> {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (!rules.connectSidecar || url.protocol !== 'http:' || !isLoopback(url.hostname) || !url.port) return undefined;
+  const answer = await rules.connectSidecar(Number(url.port));
+  if (answer.kind === 'foreign') {
+    throw new HostFault('EgressDenied', `fetch to ${hostOf(url)} is not allowed: that port belongs to another extension's sidecar`, { extensionId: rules.extensionId, host: hostOf(url) });
+  }
+  if (answer.kind !== 'own') return undefined;
+  const target = new URL(url.href);
+  target.hostname = '127.0.0.1';
+  target.port = String(answer.port);
+  return { url: target, token: answer.token };
 }
 
 export function checkEgress(rules: EgressRules, raw: string): URL {

@@ -1,9 +1,9 @@
 // The host half of an isolate's fetch: one session per request, read on demand so that a slow
 // consumer in the isolate applies backpressure and nothing is buffered here. Redirects are
 // followed by hand so every hop passes the egress check.
-import { isPennyError } from '@penny/manifests';
+import { isPennyError, SIDECAR_TOKEN_HEADER } from '@penny/manifests';
 import type { FetchHead, FetchRead, FetchStart } from './isolate/contract.ts';
-import { checkEgress, substituteSecrets, type EgressRules, type Redactor } from './egress.ts';
+import { checkEgress, sidecarTarget, substituteSecrets, type EgressRules, type Redactor } from './egress.ts';
 import { HostFault } from './errors.ts';
 
 const MAX_SESSIONS = 32;
@@ -54,14 +54,18 @@ export class FetchSessions {
     this.sessions.set(request.id, session);
     let redactor: Redactor | undefined;
     try {
-      let url = checkEgress(this.rules, request.url);
-      const substituted = await substituteSecrets(this.rules, request.headers, this.resolveSecret);
+      let target = await this.admit(request.url);
+      // Only the host presents a sidecar token, and only to the sidecar it belongs to.
+      const own = request.headers.filter(([name]) => name.toLowerCase() !== SIDECAR_TOKEN_HEADER);
+      const substituted = await substituteSecrets(this.rules, own, this.resolveSecret);
       redactor = substituted.redactor;
       let method = request.method.toUpperCase();
       let body: string | Uint8Array | undefined = request.body;
       let headers = substituted.headers;
       for (let hop = 0; ; hop++) {
-        const response = await fetch(url, { method, headers, body, redirect: 'manual', signal: session.controller.signal });
+        const url = target.url;
+        const sent: Array<[string, string]> = target.token ? [...headers, [SIDECAR_TOKEN_HEADER, target.token]] : headers;
+        const response = await fetch(url, { method, headers: sent, body, redirect: 'manual', signal: session.controller.signal });
         const location = response.headers.get('location');
         if (!REDIRECT.has(response.status) || !location || request.redirect === 'manual') {
           return this.open(request.id, session, response, redactor, hop > 0);
@@ -69,7 +73,7 @@ export class FetchSessions {
         await response.body?.cancel();
         if (request.redirect === 'error') throw new TypeError(`fetch: redirected to ${redactor.redactText(location)} with redirect: "error"`);
         if (hop >= MAX_REDIRECTS) throw new TypeError('fetch: too many redirects');
-        url = checkEgress(this.rules, new URL(location, url).href);
+        target = await this.admit(new URL(location, url).href);
         if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
           method = 'GET';
           body = undefined;
@@ -84,6 +88,11 @@ export class FetchSessions {
       const message = error instanceof Error ? `${error.message}${error.cause instanceof Error ? `: ${error.cause.message}` : ''}` : String(error);
       throw new TypeError(redactor ? redactor.redactText(message) : message);
     }
+  }
+
+  /** The URL to fetch after the egress check, and the token when it addresses an own sidecar. */
+  private async admit(raw: string): Promise<{ url: URL; token?: string }> {
+    return (await sidecarTarget(this.rules, raw)) ?? { url: checkEgress(this.rules, raw) };
   }
 
   private open(id: number, session: Session, response: Response, redactor: Redactor, redirected: boolean): FetchHead {

@@ -59,6 +59,17 @@ function configuredModels(configuration: Record<string, JsonValue>): string[] {
   return models.flatMap((entry) => (typeof entry === 'string' ? [entry] : isPlainObject(entry) && typeof entry.id === 'string' ? [entry.id] : []));
 }
 
+/** The addresses the kernel gave, for sidecars the manifest declares and on loopback only. */
+function sidecarAddresses(manifest: ExtensionManifest, given: unknown): Record<string, string> {
+  const declared = new Set((manifest.contributes?.sidecars ?? []).map((sidecar) => sidecar.id));
+  const addresses: Record<string, string> = {};
+  for (const entry of Array.isArray(given) ? given : []) {
+    if (!isPlainObject(entry) || typeof entry.id !== 'string' || typeof entry.url !== 'string' || !declared.has(entry.id)) continue;
+    if (/^http:\/\/127\.0\.0\.1:\d+$/.test(entry.url)) addresses[entry.id] = entry.url;
+  }
+  return addresses;
+}
+
 export class ExtensionHost {
   private initialized: HostInitializeParams | undefined;
   private readonly runtimes = new Map<string, ExtensionRuntime>();
@@ -108,7 +119,9 @@ export class ExtensionHost {
         network: grant(params.permissions?.network, declared.network),
         tenantAllow: init.egress.allow,
         secrets: new Set(grant(params.permissions?.secrets, declared.secrets)),
+        ...(init.sidecars && this.kernel.sidecarConnect ? { connectSidecar: (port: number) => this.kernel.sidecarConnect!({ extensionId, port }) } : {}),
       },
+      sidecars: sidecarAddresses(manifest, params.sidecars),
       datasources: new Set(grant(params.permissions?.datasources, declared.datasources)),
     });
     this.runtimes.set(extensionId, runtime);

@@ -10,6 +10,8 @@ import type {
   ModelChatChunkParams,
   SecretsResolveParams,
   SecretsResolveResult,
+  SidecarConnectParams,
+  SidecarConnectResult,
   StorageDeleteParams,
   StorageDeleteResult,
   StorageGetParams,
@@ -30,4 +32,6 @@ export interface KernelPort {
   log(params: LogParams): void;
   chatChunk(params: ModelChatChunkParams): void;
   didCrash(params: ExtensionDidCrashParams): void;
+  /** Absent where no kernel supervises sidecars (in-process benchmarks, tests): loopback is then ordinary egress. */
+  sidecarConnect?(params: SidecarConnectParams): Promise<SidecarConnectResult>;
 }

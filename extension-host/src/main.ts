@@ -19,6 +19,7 @@ import {
   ModelChatRequest,
   ModelEmbedRequest,
   SecretsResolveRequest,
+  SidecarConnectRequest,
   StorageDeleteRequest,
   StorageGetRequest,
   StorageListRequest,
@@ -49,6 +50,7 @@ const kernel: KernelPort = {
   log: (p) => notify(connection.sendNotification(LogNotification, p)),
   chatChunk: (p) => notify(connection.sendNotification(ModelChatChunkNotification, p)),
   didCrash: (p) => notify(connection.sendNotification(ExtensionDidCrashNotification, p)),
+  sidecarConnect: (p) => connection.sendRequest(SidecarConnectRequest, p),
 };
 
 const host = new ExtensionHost(kernel);

@@ -19,6 +19,8 @@ export interface RuntimeOptions {
   limits: ExtensionLimits;
   /** Served read-only by `penny.configuration`; kept across isolate resets. */
   configuration: Record<string, JsonValue>;
+  /** Sidecar id → base URL, for `penny.sidecars.url`. */
+  sidecars?: Record<string, string>;
   kernel: KernelPort;
 }
 
@@ -135,7 +137,7 @@ export class ExtensionRuntime {
   }
 
   private async startGeneration(): Promise<Generation> {
-    const { extensionId, manifest, limits, rules, datasources, kernel, source, configuration } = this.options;
+    const { extensionId, manifest, limits, rules, datasources, kernel, source, configuration, sidecars } = this.options;
     const restart = this.generation !== undefined;
     const isolate = new ivm.Isolate({
       memoryLimit: limits.memoryMb,
@@ -158,6 +160,7 @@ export class ExtensionRuntime {
           commands: (c.commands ?? []).map((x) => x.id),
         },
         configuration,
+        sidecars: sidecars ?? {},
       };
       await global.set('__pennyCall', new ivm.Reference(bridge.call));
       await global.set('__pennySend', new ivm.Reference(bridge.send));

@@ -19,10 +19,13 @@ import { identityModule } from './identity/identity.module.ts';
 import { mailModule } from './mail/mail.module.ts';
 import { marketplaceModule } from './marketplace/marketplace.module.ts';
 import { metricsModule } from './metrics/metrics.module.ts';
+import { preferencesModule } from './preferences/preferences.module.ts';
 import { rateLimitModule } from './ratelimit/ratelimit.module.ts';
 import { realtimeModule } from './realtime/realtime.module.ts';
+import { sidecarsModule } from './sidecars/sidecars.module.ts';
 import { tenancyModule } from './tenancy/tenancy.module.ts';
 import { tokensModule } from './tokens/tokens.module.ts';
+import { telemetryModule } from './telemetry/telemetry.module.ts';
 import { workbenchModule } from './workbench/workbench.module.ts';
 
 export const KERNEL_MODULES: ContainerModule[] = [
@@ -35,13 +38,16 @@ export const KERNEL_MODULES: ContainerModule[] = [
   identityModule,
   tenancyModule,
   tokensModule,
+  preferencesModule,
   marketplaceModule,
   extensionsModule,
+  sidecarsModule,
   datasourcesModule,
   artifactsModule,
   chatModule,
   realtimeModule,
   healthModule,
+  telemetryModule,
   workbenchModule,
   bootstrapModule,
   httpModule,

@@ -117,4 +117,24 @@ describe('realtime socket', () => {
     expect(received.map((e) => e.type)).toContain('message.delta');
     expect(received.at(-1)).toMatchObject({ type: 'message.completed', data: { content: 'You said: hello from one' } });
   });
+
+  it('numbers the turns of one conversation answered by different kernels without reusing a sequence number', async () => {
+    const conversation = (await api.post('/v1/conversations', {})).body;
+    const client = await open(one.url, api.token);
+    expect((await call(client, 'subscribe', { conversationId: conversation.id })).ok).toBe(true);
+    const firstTurn = collect(client);
+    expect((await call(client, 'send', { conversationId: conversation.id, content: 'asked on one' })).ok).toBe(true);
+    const first = await firstTurn;
+    // The next question goes to the other kernel, which has never seen this conversation.
+    const secondTurn = collect(client);
+    const onTwo = new Api(two.url, api.token, api.tenant);
+    expect((await onTwo.request('POST', `/v1/chat/${conversation.id}/messages`, { content: 'asked on two' }, { accept: 'application/json' })).status).toBe(202);
+    const second = await secondTurn;
+    client.close();
+    expect(second.at(-1)).toMatchObject({ type: 'message.completed', data: { content: 'You said: asked on two' } });
+    // A client that drops events it has already seen (by seq) loses nothing of the second turn.
+    expect(second[0]!.seq).toBeGreaterThan(first.at(-1)!.seq);
+    const seqs = second.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+  });
 });

@@ -204,6 +204,9 @@ export interface PennyApi {
   /** The tenant's settings for this extension as given at activation, over the defaults declared in
    * `contributes.configuration`. Values are deeply frozen; `undefined` for a key that has neither. */
   readonly configuration: { get(key: string): JsonValue | undefined };
+  /** `url(id)`: the base URL (`http://127.0.0.1:<port>`) of a sidecar the manifest declares, for
+   * `fetch`; the sidecar starts on the first request. Throws `NotFound` for an undeclared id. */
+  readonly sidecars: { url(id: string): string };
   readonly log: Record<LogLevel, (message: string, data?: JsonValue) => void>;
 }
 

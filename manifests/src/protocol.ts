@@ -106,6 +106,8 @@ export interface HostInitializeParams {
   /** Defaults for extensions activated without their own limits. */
   limits: ExtensionLimits;
   egress: EgressPolicy;
+  /** The kernel supervises sidecars and answers `sidecar/connect` for loopback fetches. */
+  sidecars?: boolean;
 }
 export interface HostInitializeResult {
   protocolVersion: number;
@@ -131,6 +133,15 @@ export interface ExtensionActivateParams {
    * adds to the models the manifest lists. A change takes effect at the next activation.
    */
   configuration?: Record<string, JsonValue>;
+  /**
+   * Where the extension's declared sidecars will listen (`http://127.0.0.1:<port>`), served by
+   * `penny.sidecars.url(id)`. A sidecar starts on the first fetch to its address.
+   */
+  sidecars?: SidecarAddress[];
+}
+export interface SidecarAddress {
+  id: string;
+  url: string;
 }
 export interface ExtensionActivateResult {
   activationMs: number;
@@ -298,6 +309,20 @@ export interface ArtifactCreateResult {
   version: number;
 }
 export const ArtifactCreateRequest = new RequestType<ArtifactCreateParams, ArtifactCreateResult, PennyErrorData>('artifact/create');
+
+/**
+ * Asked by the host before any fetch to a loopback address. For the port of one of the calling
+ * extension's own sidecars the kernel starts it if needed and answers once it is ready, with the
+ * token the host adds as `SIDECAR_TOKEN_HEADER` (and the current port, should it have moved).
+ * A port of any other sidecar (another extension, another tenant) is `foreign` and refused.
+ */
+export interface SidecarConnectParams {
+  extensionId: string;
+  port: number;
+}
+export type SidecarConnectResult = { kind: 'own'; sidecarId: string; port: number; token: string } | { kind: 'foreign' } | { kind: 'none' };
+export const SidecarConnectRequest = new RequestType<SidecarConnectParams, SidecarConnectResult, PennyErrorData>('sidecar/connect');
+export const SIDECAR_TOKEN_HEADER = 'x-penny-sidecar-token';
 
 export interface LogParams {
   level: LogLevel;

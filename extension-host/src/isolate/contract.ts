@@ -18,6 +18,8 @@ export interface IsolateConfig {
   contributions: { tools: string[]; modelProviders: string[]; commands: string[] };
   /** The tenant's settings over the manifest's defaults, for `penny.configuration`. */
   configuration: Record<string, JsonValue>;
+  /** Sidecar id → base URL on loopback, for `penny.sidecars.url`. */
+  sidecars?: Record<string, string>;
 }
 
 /** Host → isolate calls, answered with an `Envelope`. `callKey` identifies the call for `abort`. */

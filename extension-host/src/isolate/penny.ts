@@ -84,6 +84,7 @@ export function createPenny(config: IsolateConfig) {
   const calls = new Map<number, AbortController>();
   // A copy of its own, so nothing extension code does to a value it was given shows in the next `get`.
   const settings = deepFreeze(plain(config.configuration ?? {}));
+  const sidecarUrls = deepFreeze(plain(config.sidecars ?? {}));
   const hasOwn = Object.prototype.hasOwnProperty;
   const isFunction = (v: unknown) => typeof v === 'function';
 
@@ -116,6 +117,13 @@ export function createPenny(config: IsolateConfig) {
       get: (key: string): JsonValue | undefined => {
         const name = String(key);
         return hasOwn.call(settings, name) ? settings[name] : undefined;
+      },
+    }),
+    sidecars: freeze({
+      url: (id: string): string => {
+        const name = String(id);
+        if (!hasOwn.call(sidecarUrls, name)) throw notFound(`sidecars: "${name}" is not declared in the manifest (contributes.sidecars)`);
+        return sidecarUrls[name]!;
       },
     }),
     log: freeze({

@@ -4,9 +4,13 @@ import { RouteContribution } from '../http/route-contribution.ts';
 import { ArtifactsRoutes } from './artifacts.routes.ts';
 import { ArtifactsService } from './artifacts.service.ts';
 import { LocalObjectStore, ObjectStore } from './object-store.ts';
+import { ShareRoutes } from './shares.routes.ts';
+import { ArtifactShares } from './shares.service.ts';
 
 export const artifactsModule = new ContainerModule(({ bind }) => {
   bind(ObjectStore).to(LocalObjectStore).inSingletonScope();
   bind(ArtifactsService).toSelf().inSingletonScope();
   bind(RouteContribution).to(ArtifactsRoutes).inSingletonScope();
+  bind(ArtifactShares).toSelf().inSingletonScope();
+  bind(RouteContribution).to(ShareRoutes).inSingletonScope();
 });

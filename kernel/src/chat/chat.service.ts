@@ -18,6 +18,8 @@ import { ModelRouter, type ModelChoice } from './model-router.ts';
 import { StreamHub, type ChatEvent } from './stream-hub.ts';
 import { buildContext } from './context-window.ts';
 import { ToolApprovals } from './tool-approvals.ts';
+import { SystemPrompts } from './system-prompts.ts';
+import { TenantSettings, workspaceDefault } from '../tenancy/tenant-settings.service.ts';
 
 export interface SendInput {
   content: string;
@@ -78,8 +80,8 @@ const INSERT_TURN = `
   ), answer AS (
     INSERT INTO message (tenant_id, conversation_id, parent_id, role, status, created_by) SELECT ?::uuid, ?::uuid, question.id, 'assistant', 'streaming', ?::uuid FROM question RETURNING id
   ), leaf AS (
-    UPDATE conversation SET active_leaf_id = (SELECT id FROM answer), title = ?, updated_at = now() WHERE id = ? RETURNING id
-  ) SELECT question.id AS question_id, answer.id AS answer_id FROM question, answer, leaf`;
+    UPDATE conversation SET active_leaf_id = (SELECT id FROM answer), title = ?, updated_at = now(), stream_turns = stream_turns + 1 WHERE id = ? RETURNING stream_turns
+  ) SELECT question.id AS question_id, answer.id AS answer_id, leaf.stream_turns FROM question, answer, leaf`;
 
 @injectable()
 export class ChatService {
@@ -94,6 +96,8 @@ export class ChatService {
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(StreamHub) private readonly hub: StreamHub,
     @inject(ToolApprovals) private readonly approvals: ToolApprovals,
+    @inject(TenantSettings) private readonly tenantSettings: TenantSettings,
+    @inject(SystemPrompts) private readonly systemPrompts: SystemPrompts,
   ) {}
 
   /**
@@ -107,10 +111,10 @@ export class ChatService {
     const abort = new AbortController();
     this.running.set(conversationId, abort);
     try {
-      const [available, offered] = await Promise.all([this.router.available(tenant.tenantId), this.offeredTools(tenant, input.toolsAllowed)]);
+      const [available, offered, settings] = await Promise.all([this.router.available(tenant.tenantId), this.offeredTools(tenant, input.toolsAllowed), this.tenantSettings.snapshot(tenant.tenantId)]);
       const turn = await this.db.tenantSql(tenant.tenantId, async (em) => {
-        const [conversation] = await em.execute<{ title: string; active_leaf_id: string | null; provider: string | null; model: string | null }[]>(
-          `SELECT title, active_leaf_id, provider, model FROM conversation WHERE id = ? AND created_by = ?`,
+        const [conversation] = await em.execute<{ title: string; active_leaf_id: string | null; provider: string | null; model: string | null; workspace_id: string }[]>(
+          `SELECT title, active_leaf_id, provider, model, workspace_id FROM conversation WHERE id = ? AND created_by = ?`,
           [conversationId, actor.userId],
         );
         if (!conversation) throw new NotFoundError(`No conversation ${conversationId}.`);
@@ -118,21 +122,23 @@ export class ChatService {
           available,
           { provider: input.provider, model: input.model, reason: 'explicit' },
           { provider: conversation.provider, model: conversation.model, reason: 'conversation' },
+          workspaceDefault(settings, conversation.workspace_id),
         );
+        const systemPrompt = this.systemPrompts.compose(settings, { workspaceId: conversation.workspace_id, user: actor.displayName }).text;
         const parentId = input.parentId === undefined ? conversation.active_leaf_id : input.parentId;
         const history = parentId ? (await em.execute<MessageRow[]>(PATH_TO, [parentId, conversationId])).map(messageView) : [];
         if (parentId && history.length === 0) throw new NotFoundError(`Message ${parentId} is not part of this conversation.`);
         const title = conversation.title || input.content.slice(0, 80);
-        const [ids] = await em.execute<{ question_id: string; answer_id: string }[]>(INSERT_TURN, [
+        const [ids] = await em.execute<{ question_id: string; answer_id: string; stream_turns: string }[]>(INSERT_TURN, [
           tenant.tenantId, conversationId, parentId ?? null, input.content, actor.userId,
           tenant.tenantId, conversationId, actor.userId,
           title, conversationId,
         ]);
-        return { candidates, history, userMessageId: ids!.question_id, turnId: ids!.answer_id };
+        return { candidates, history, systemPrompt, userMessageId: ids!.question_id, turnId: ids!.answer_id, turnNumber: Number(ids!.stream_turns) };
       });
-      const afterSeq = this.hub.lastSeq(tenant.tenantId, conversationId);
+      const afterSeq = this.hub.beginTurn(tenant.tenantId, conversationId, turn.turnNumber);
       const transcript = [...turn.history.map(toChatMessage), { role: 'user' as const, content: input.content }];
-      void this.runTurn(tenant, actor, conversationId, turn.turnId, turn.candidates, offered, transcript, abort.signal, ip).finally(() => this.running.delete(conversationId));
+      void this.runTurn(tenant, actor, conversationId, turn.turnId, turn.candidates, offered, transcript, abort.signal, ip, turn.systemPrompt).finally(() => this.running.delete(conversationId));
       return { conversationId, userMessageId: turn.userMessageId, turnId: turn.turnId, afterSeq };
     } catch (err) {
       this.running.delete(conversationId);
@@ -174,6 +180,7 @@ export class ChatService {
     transcript: ChatMessage[],
     signal: AbortSignal,
     ip: string,
+    systemPrompt: string,
   ): Promise<void> {
     const tenantId = tenant.tenantId;
     const emit = (type: ChatEvent['type'], messageId: string, data: Record<string, unknown> = {}) =>
@@ -185,7 +192,7 @@ export class ChatService {
       emit('message.started', messageId, { provider: choice.providerId, model: choice.model, reason: choice.reason });
       pending.audits.push({ tenantId, actorId: actor.userId, actor: actor.email, action: 'model.selected', target: `conversation:${conversationId}`, payload: { provider: choice.providerId, model: choice.model, reason: choice.reason }, ip });
       for (let step = 0; step < MAX_STEPS; step++) {
-        const answer = await this.callModel(tenant, actor, conversationId, messageId, candidates, choice, transcript, choice.supportsTools ? offered : [], signal, emit, pending);
+        const answer = await this.callModel(tenant, actor, conversationId, messageId, candidates, choice, transcript, choice.supportsTools ? offered : [], signal, emit, pending, systemPrompt);
         choice = answer.choice;
         if (signal.aborted) break;
         pending.writes.push(this.answerWrite(tenantId, conversationId, messageId, answer.text, answer.toolCalls, choice, answer.run));
@@ -259,6 +266,7 @@ export class ChatService {
     signal: AbortSignal,
     emit: (type: ChatEvent['type'], messageId: string, data?: Record<string, unknown>) => void,
     pending: PendingWrites,
+    systemPrompt: string,
   ): Promise<{ text: string; toolCalls: ChatToolCall[]; choice: ModelChoice; run: RunRecord }> {
     // Retry the same model once; then fall back to another provider (another model of the same
     // provider would likely fail the same way), unless the caller chose this model explicitly.
@@ -286,7 +294,7 @@ export class ChatService {
         usage, ttftMs: ttft, durationMs: performance.now() - started, outcome, error,
       });
       try {
-        const request = { model: choice.model, messages: buildContext(transcript, choice.contextWindow, tenant), ...(tools.length ? { tools, toolChoice: 'auto' as const } : {}) };
+        const request = { model: choice.model, messages: buildContext(transcript, choice.contextWindow, { name: tenant.name, systemPrompt }), ...(tools.length ? { tools, toolChoice: 'auto' as const } : {}) };
         const result = await this.hosts.chat(tenant.tenantId, choice.installed, choice.providerId, request, { userId: actor.userId, conversationId }, (chunk) => {
           ttft ??= performance.now() - started;
           streamed = true;

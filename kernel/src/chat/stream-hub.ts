@@ -35,9 +35,17 @@ interface Channel {
   nextSeq: number;
   listeners: Set<(event: ChatEvent) => void>;
   touchedAt: number;
+  /** Whether this kernel has numbered a turn of the conversation (else it cannot replay anything). */
+  known: boolean;
 }
 
 const MAX_EVENTS_KEPT = 20_000;
+/**
+ * Sequence numbers of a conversation's n-th turn start above n × TURN_SEQ_SPAN: numbers stay
+ * unique and increasing across kernels (the turn number comes from the database), and contiguous
+ * within a turn.
+ */
+export const TURN_SEQ_SPAN = 10_000_000;
 const RETAIN_MS = 30 * 60_000;
 
 @injectable()
@@ -49,12 +57,20 @@ export class StreamHub {
   private channel(tenantId: string, conversationId: string): Channel {
     const key = `${tenantId}/${conversationId}`;
     let ch = this.channels.get(key);
-    if (!ch) this.channels.set(key, (ch = { events: [], nextSeq: 1, listeners: new Set(), touchedAt: Date.now() }));
+    if (!ch) this.channels.set(key, (ch = { events: [], nextSeq: 1, listeners: new Set(), touchedAt: Date.now(), known: false }));
     return ch;
   }
 
   lastSeq(tenantId: string, conversationId: string): number {
     return this.channel(tenantId, conversationId).nextSeq - 1;
+  }
+
+  /** Numbers the events of a conversation's `turnNumber`-th turn; returns the seq they follow. */
+  beginTurn(tenantId: string, conversationId: string, turnNumber: number): number {
+    const ch = this.channel(tenantId, conversationId);
+    ch.nextSeq = Math.max(ch.nextSeq, turnNumber * TURN_SEQ_SPAN + 1);
+    ch.known = true;
+    return ch.nextSeq - 1;
   }
 
   publish(tenantId: string, event: Omit<ChatEvent, 'seq' | 'at'>): ChatEvent {
@@ -79,7 +95,10 @@ export class StreamHub {
     for (const event of ch.events) if (event.seq > afterSeq) listener(event);
     ch.listeners.add(listener);
     const sub = toDisposable(() => ch.listeners.delete(listener));
-    return Object.assign(sub, { complete: afterSeq >= oldest - 1 });
+    // A turn produced by another kernel (or before a restart) is not here: past events of it
+    // cannot be replayed, and the client should reload the messages.
+    const complete = afterSeq <= 0 || (ch.known && afterSeq >= oldest - 1);
+    return Object.assign(sub, { complete });
   }
 
   /** Sees every event of every conversation (the socket gateway fans them out to rooms). */

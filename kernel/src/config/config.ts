@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { loadMarketplaceConfig, type MarketplaceConfig } from '../marketplace/marketplace.config.ts';
 import { loadWorkbenchConfig, type WorkbenchConfig } from '../workbench/workbench.config.ts';
+import { loadTelemetryConfig, type TelemetryConfig } from '../telemetry/telemetry.config.ts';
 
 export interface RateLimitConfig {
   /** Requests per window for one user in one tenant. */
@@ -76,6 +77,8 @@ export interface KernelConfig {
   providers: ProviderEnvironment;
   marketplace: MarketplaceConfig;
   workbench: WorkbenchConfig;
+  /** Front-end telemetry (PENNY_TELEMETRY): off, the kernel's collector, or a Faro URL. */
+  telemetry: TelemetryConfig;
   /** Base64 of 32 bytes that encrypts extension secrets; generated under the data dir when unset. */
   secretKey: string | undefined;
   logLevel: string;
@@ -117,7 +120,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
   if ((scryptCost & (scryptCost - 1)) !== 0 || scryptCost < 1024) {
     throw new ConfigError(`PENNY_SCRYPT_COST must be a power of two ≥ 1024, got ${scryptCost}`);
   }
-  const config: Omit<KernelConfig, 'marketplace' | 'workbench'> = {
+  const config: Omit<KernelConfig, 'marketplace' | 'workbench' | 'telemetry'> = {
     port,
     host,
     publicUrl: optional(env, 'PENNY_PUBLIC_URL') ?? `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
@@ -183,6 +186,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
     ...merged,
     marketplace: overrides.marketplace ?? loadMarketplaceConfig(env, { dataDir: merged.dataDir }),
     workbench: overrides.workbench ?? loadWorkbenchConfig(env),
+    telemetry: overrides.telemetry ?? loadTelemetryConfig(env),
   };
 }
 

@@ -25,6 +25,7 @@ import type { LifecycleContribution } from '../core/lifecycle.ts';
 import { AuditLog } from '../audit/audit.service.ts';
 import { EventBus } from '../bus/event-bus.ts';
 import { Database } from '../database/database.service.ts';
+import { Sidecars } from '../sidecars/sidecars.service.ts';
 import { KERNEL_VERSION } from '../core/version.ts';
 import { HostKernelApi } from './host-kernel-api.ts';
 import { InstalledExtensions, type InstalledExtension } from './installed-extensions.ts';
@@ -57,12 +58,20 @@ export class ExtensionHosts implements LifecycleContribution {
     @inject(HostKernelApi) private readonly api: HostKernelApi,
     @inject(AuditLog) private readonly audit: AuditLog,
     @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
+    @inject(Sidecars) private readonly sidecars: Sidecars,
     @inject(EventBus) bus: EventBus,
   ) {
     // A disabled or removed extension leaves its isolate at once.
     for (const event of ['extension.disabled', 'extension.uninstalled', 'extension.updated', 'extension.configured'] as const) {
       bus.on(event, (p) => void this.hosts.get(p.tenantId)?.deactivate(p.extensionId));
     }
+  }
+
+  /** Process ids of the running tenant hosts, by tenant (for memory figures). */
+  processIds(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const [tenantId, host] of this.hosts) if (host.pid) out.set(tenantId, host.pid);
+    return out;
   }
 
   async start(): Promise<void> {
@@ -139,6 +148,8 @@ export class ExtensionHosts implements LifecycleContribution {
 
   private onHostExit(tenantId: string, host: TenantHost, reason: string): void {
     if (this.hosts.get(tenantId) === host) this.hosts.delete(tenantId);
+    // A tenant's sidecars serve its host's isolates only: they go with it.
+    void this.sidecars.stopTenant(tenantId, `extension host ${reason}`);
     if (reason === 'stopped' || reason.startsWith('idle') || this.stopping) return;
     const previous = this.restarts.get(tenantId);
     const crashes = (previous?.crashes ?? 0) + 1;
@@ -193,7 +204,8 @@ export class ExtensionHosts implements LifecycleContribution {
         timer = setTimeout(() => reject(new ExtensionTimeoutError(`${installed.extensionId} did not answer within ${timeoutMs} ms.`)), timeoutMs + 2000);
       });
       try {
-        const settings = { configuration: this.environment.configuration(installed), network: this.environment.network(installed) };
+        const sidecars = host.isActive(installed.extensionId) ? [] : await this.sidecars.addresses(tenantId, installed);
+        const settings = { configuration: this.environment.configuration(installed), network: this.environment.network(installed), sidecars };
         await Promise.race([host.ensureActive(installed, () => this.installed.mainSource(installed), activationEvent, settings), deadline]);
         return await Promise.race([run(host), deadline]);
       } catch (err) {

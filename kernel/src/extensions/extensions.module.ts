@@ -4,6 +4,7 @@ import { ContainerModule } from 'inversify';
 import { LifecycleContribution } from '../core/lifecycle.ts';
 import { RouteContribution } from '../http/route-contribution.ts';
 import { ContributionRegistry } from './contributions.ts';
+import { ExtensionBrowserRoutes } from './extension-browser.routes.ts';
 import { ExtensionHosts } from './extension-hosts.ts';
 import { ExtensionsRoutes } from './extensions.routes.ts';
 import { HostKernelApi } from './host-kernel-api.ts';
@@ -22,4 +23,5 @@ export const extensionsModule = new ContainerModule(({ bind }) => {
   bind(LifecycleContribution).toService(ExtensionHosts);
   bind(ToolsService).toSelf().inSingletonScope();
   bind(RouteContribution).to(ExtensionsRoutes).inSingletonScope();
+  bind(RouteContribution).to(ExtensionBrowserRoutes).inSingletonScope();
 });

@@ -9,6 +9,7 @@ import {
   ExtensionDidCrashNotification,
   LogNotification,
   SecretsResolveRequest,
+  SidecarConnectRequest,
   StorageDeleteRequest,
   StorageGetRequest,
   StorageListRequest,
@@ -21,6 +22,7 @@ import { ArtifactsService } from '../artifacts/artifacts.service.ts';
 import { ValidationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
 import { DatasourceRegistry } from '../datasources/datasources.service.ts';
+import { Sidecars } from '../sidecars/sidecars.service.ts';
 import { InstalledExtensions, type InstalledExtension } from './installed-extensions.ts';
 import { ProviderEnvironment } from './provider-environment.ts';
 import { SecretBox } from './secret-box.ts';
@@ -43,6 +45,7 @@ export class HostKernelApi {
     @inject(DatasourceRegistry) private readonly datasources: DatasourceRegistry,
     @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
     @inject(ArtifactsService) private readonly artifacts: ArtifactsService,
+    @inject(Sidecars) private readonly sidecars: Sidecars,
   ) {}
 
   private async require(tenantId: string, extensionId: string): Promise<InstalledExtension> {
@@ -139,6 +142,12 @@ export class HostKernelApi {
         if (err instanceof ValidationError) throw pennyError('InvalidArguments', err.message, { extensionId: p.extensionId });
         throw err;
       }
+    });
+
+    connection.onRequest(SidecarConnectRequest, async (p) => {
+      await this.require(tenantId, p.extensionId);
+      if (!Number.isInteger(p.port) || p.port <= 0 || p.port > 65_535) throw pennyError('InvalidArguments', 'port must be a TCP port number');
+      return this.sidecars.connect(tenantId, p.extensionId, p.port);
     });
 
     connection.onNotification(LogNotification, (p) => events.log(tenantId, p.level, p.message, p.extensionId));

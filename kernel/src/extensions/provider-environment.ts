@@ -2,6 +2,7 @@
 // environment (OPENAI_API_KEY, OPENAI_BASE_URL, ANTHROPIC_API_KEY, OLLAMA_HOST), used when a tenant
 // has not set its own, and the rule that says whether a provider is ready to answer.
 import { inject, injectable } from 'inversify';
+import { statSync } from 'node:fs';
 import type { JsonValue } from '@penny/manifests';
 import { KernelConfig } from '../config/config.ts';
 import type { InstalledExtension } from './installed-extensions.ts';
@@ -10,12 +11,20 @@ interface BuiltinProvider {
   secrets: Record<string, string | undefined>;
   configuration: Record<string, JsonValue | undefined>;
   /** Ready when any of these holds (a secret name is available, or a setting is configured). */
-  readyWhen: ({ secret: string } | { setting: string })[];
+  readyWhen: ({ secret: string } | { setting: string } | { file: string })[];
 }
 
 function ollamaUrl(host: string | undefined): string | undefined {
   if (!host) return undefined;
   return /^https?:\/\//.test(host) ? host : `http://${host.includes(':') ? host : `${host}:11434`}`;
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
 }
 
 @injectable()
@@ -33,6 +42,8 @@ export class ProviderEnvironment {
       },
       'penny.anthropic': { secrets: { ANTHROPIC_API_KEY: p.anthropicApiKey }, configuration: { baseUrl: p.anthropicBaseUrl }, readyWhen: [{ secret: 'ANTHROPIC_API_KEY' }] },
       'penny.ollama': { secrets: {}, configuration: { baseUrl: ollamaUrl(p.ollamaHost) }, readyWhen: [{ setting: 'baseUrl' }] },
+      // PENNY_LOCAL_MODEL, or the tenant's own modelPath: ready only while the GGUF file is there.
+      'penny.llama-cpp': { secrets: {}, configuration: { modelPath: p.localModel }, readyWhen: [{ file: 'modelPath' }] },
     };
   }
 
@@ -56,7 +67,12 @@ export class ProviderEnvironment {
     const rule = this.builtins[installed.extensionId];
     if (!rule) return (installed.manifest.permissions?.secrets ?? []).every(has);
     const settings = this.configuration(installed);
-    return rule.readyWhen.some((r) => ('secret' in r ? has(r.secret) : typeof settings[r.setting] === 'string' && settings[r.setting] !== ''));
+    return rule.readyWhen.some((r) => {
+      if ('secret' in r) return has(r.secret);
+      const value = settings['file' in r ? r.file : r.setting];
+      if (typeof value !== 'string' || value === '') return false;
+      return 'file' in r ? isFile(value) : true;
+    });
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type EgressPolicy,
   type ExtensionLimits,
   type JsonValue,
+  type SidecarAddress,
 } from '@penny/manifests';
 import type { InstalledExtension } from './installed-extensions.ts';
 
@@ -77,6 +78,7 @@ export class TenantHost {
       protocolVersion: PROTOCOL_VERSION,
       limits: this.options.limits,
       egress: this.options.egress,
+      sidecars: true,
     });
     this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
     this.heartbeat.unref();
@@ -101,7 +103,7 @@ export class TenantHost {
     installed: InstalledExtension,
     source: () => Promise<string>,
     activationEvent: string,
-    settings: { configuration: Record<string, JsonValue>; network: string[] },
+    settings: { configuration: Record<string, JsonValue>; network: string[]; sidecars?: SidecarAddress[] },
   ): Promise<void> {
     let activation = this.active.get(installed.extensionId);
     if (!activation) {
@@ -113,6 +115,7 @@ export class TenantHost {
           source: await source(),
           permissions: { ...installed.permissions, network: settings.network },
           configuration: settings.configuration,
+          ...(settings.sidecars?.length ? { sidecars: settings.sidecars } : {}),
           activationEvent,
         });
       })();

@@ -5,6 +5,8 @@ import { RouteContribution } from '../http/route-contribution.ts';
 import { InvitationsService } from './invitations.service.ts';
 import { InvitationSchema, MembershipSchema, TenantSchema, WorkspaceSchema } from './tenancy.entities.ts';
 import { TenancyRoutes } from './tenancy.routes.ts';
+import { TenantSettingsRoutes } from './tenant-settings.routes.ts';
+import { TenantSettings } from './tenant-settings.service.ts';
 import { TenantsService } from './tenants.service.ts';
 import { WorkspacesService } from './workspaces.service.ts';
 
@@ -14,4 +16,6 @@ export const tenancyModule = new ContainerModule(({ bind }) => {
   bind(InvitationsService).toSelf().inSingletonScope();
   bind(WorkspacesService).toSelf().inSingletonScope();
   bind(RouteContribution).to(TenancyRoutes).inSingletonScope();
+  bind(TenantSettings).toSelf().inSingletonScope();
+  bind(RouteContribution).to(TenantSettingsRoutes).inSingletonScope();
 });

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 export interface WorkbenchConfig {
   /** The Vite build output (`index.html` plus hashed `assets/`). */
   distDir: string;
+  /** Origins the page may also connect to (an external Faro collector); added to index.html's CSP. */
+  connectSources?: string[];
 }
 export const WorkbenchConfig = Symbol('WorkbenchConfig');
 
@@ -14,5 +16,9 @@ export const REPOSITORY_WORKBENCH_DIST = fileURLToPath(new URL('../../../workben
 
 export function loadWorkbenchConfig(env: Record<string, string | undefined>): WorkbenchConfig {
   const dir = env.PENNY_WORKBENCH_DIR?.trim();
-  return { distDir: path.resolve(dir || REPOSITORY_WORKBENCH_DIST) };
+  // PENNY_TELEMETRY itself is validated by the telemetry config; only a URL's origin matters here.
+  const telemetry = env.PENNY_TELEMETRY?.trim() ?? '';
+  const origin = /^https?:\/\//i.test(telemetry) && URL.canParse(telemetry) ? new URL(telemetry).origin : null;
+  const connectSources = origin ? [origin] : [];
+  return { distDir: path.resolve(dir || REPOSITORY_WORKBENCH_DIST), connectSources };
 }

@@ -74,8 +74,19 @@ export class WorkbenchRoutes implements RouteContribution {
     }
     if (pathname !== '/' && !wantsHtml(request)) return reply.callNotFound();
     reply.header('cache-control', REVALIDATE).header('vary', 'accept-encoding');
+    const connect = this.config.connectSources ?? [];
+    if (connect.length) reply.header('content-security-policy', withConnectSources(String(reply.getHeader('content-security-policy') ?? ''), connect));
     return reply.sendFile('index.html');
   }
+}
+
+/** The page's CSP with `connect-src` widened by the given origins (everything else unchanged). */
+export function withConnectSources(csp: string, origins: string[]): string {
+  const directives = csp.split(';').map((d) => d.trim()).filter(Boolean);
+  const index = directives.findIndex((d) => d.startsWith('connect-src '));
+  if (index >= 0) directives[index] = `${directives[index]} ${origins.join(' ')}`;
+  else directives.push(`connect-src 'self' ${origins.join(' ')}`);
+  return directives.join(';');
 }
 
 function decodePath(raw: string): string | null {

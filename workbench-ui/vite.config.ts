@@ -49,6 +49,9 @@ export default defineConfig({
     __VUE_I18N_LEGACY_API__: 'false',
     __INTLIFY_PROD_DEVTOOLS__: 'false',
   },
+  // Monaco's editor worker is an ES module with imports of its own; it is emitted as a file of our
+  // own origin (the CSP's script-src 'self' covers it, no blob: or CDN needed).
+  worker: { format: 'es' },
   build: {
     target: 'es2022',
     outDir: 'dist',
@@ -66,6 +69,7 @@ export default defineConfig({
     port: 5173,
     proxy: {
       '/v1': { target: kernel, changeOrigin: false },
+      '/socket.io': { target: kernel, ws: true },
       '/docs': { target: kernel },
       '/healthz': { target: kernel },
     },

@@ -94,7 +94,7 @@ describe('the workbench in Chromium', { timeout: 90_000 }, () => {
 
     await page.goto('/');
     await page.getByRole('heading', { name: /Welcome/ }).waitFor();
-    expect(await page.getByText('Chat arrives with model providers', { exact: true }).isVisible()).toBe(true);
+    expect(await page.getByRole('link', { name: 'New chat' }).first().isVisible()).toBe(true);
     await screenshot(page, '02-home');
   });
 
@@ -153,7 +153,7 @@ describe('the workbench in Chromium', { timeout: 90_000 }, () => {
     const p = invitee.page;
     await p.locator('#language-select').selectOption('es');
     await p.getByRole('navigation', { name: 'Principal' }).getByRole('link', { name: 'Herramientas' }).waitFor();
-    expect(await p.getByText('El chat llega con los proveedores de modelos', { exact: true }).isVisible()).toBe(true);
+    expect(await p.getByRole('link', { name: 'Nuevo chat' }).first().isVisible()).toBe(true);
     await p.reload();
     await p.getByRole('heading', { name: 'Hola, Dana' }).waitFor();
     expect(await p.evaluate(() => document.documentElement.lang)).toBe('es');

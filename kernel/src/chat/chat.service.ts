@@ -194,7 +194,12 @@ export class ChatService {
       for (let step = 0; step < MAX_STEPS; step++) {
         const answer = await this.callModel(tenant, actor, conversationId, messageId, candidates, choice, transcript, choice.supportsTools ? offered : [], signal, emit, pending, systemPrompt);
         choice = answer.choice;
-        if (signal.aborted) break;
+        if (signal.aborted) {
+          // A stopped answer keeps the text the user already saw.
+          const stopped = messageId;
+          pending.writes.push((em) => em.execute(`UPDATE message SET content = ?, provider = ?, model = ? WHERE id = ?`, [answer.text, choice.providerId, choice.model, stopped]));
+          break;
+        }
         pending.writes.push(this.answerWrite(tenantId, conversationId, messageId, answer.text, answer.toolCalls, choice, answer.run));
         transcript.push({ role: 'assistant', content: answer.text, ...(answer.toolCalls.length ? { toolCalls: answer.toolCalls } : {}) });
         if (answer.toolCalls.length === 0) {

@@ -2,7 +2,7 @@
 // tenant's default, else the first enabled provider. A tenant flag "no external models" limits the
 // choice to providers that declare themselves local. Later candidates are the fallbacks.
 import { inject, injectable } from 'inversify';
-import { ConflictError, PolicyViolationError } from '../core/errors.ts';
+import { ConflictError, NoProviderError, PolicyViolationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
 import { InstalledExtensions, type InstalledExtension } from '../extensions/installed-extensions.ts';
 import { ProviderEnvironment } from '../extensions/provider-environment.ts';
@@ -114,7 +114,7 @@ export class ModelRouter {
   /** Orders what is available by the wishes, then the tenant default, then the rest (the fallbacks). */
   order(available: AvailableModels, ...preferences: (ModelPreference & { reason: string })[]): ModelChoice[] {
     const { all, allowed, settings } = available;
-    if (all.length === 0) throw new ConflictError(NO_PROVIDER_HELP);
+    if (all.length === 0) throw new NoProviderError(NO_PROVIDER_HELP);
     const wishes = [...preferences, { ...settings.defaultModel, reason: 'tenant default' }];
     const ordered: ModelChoice[] = [];
     for (const wish of wishes) {

@@ -63,6 +63,13 @@ export class ConflictError extends KernelError {
   readonly title = 'Conflict';
 }
 
+/** Chat has no model to ask: the detail says how to configure one. */
+export class NoProviderError extends KernelError {
+  readonly status = 409;
+  readonly code = 'no_provider';
+  readonly title = 'No model provider';
+}
+
 export class GoneError extends KernelError {
   readonly status = 410;
   readonly code = 'gone';

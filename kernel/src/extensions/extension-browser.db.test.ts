@@ -32,7 +32,10 @@ describe('extension browser entries', () => {
     expect(csp).toContain("default-src 'none'");
     expect(csp).toContain('sandbox allow-scripts');
     expect(csp).toContain("frame-ancestors 'self'");
-    const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    const scriptSrc = csp
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('script-src'));
     expect(scriptSrc).toMatch(/^script-src 'sha256-[A-Za-z0-9+/=]+' 'sha256-[A-Za-z0-9+/=]+'$/);
     // Exactly the document's two inline scripts are allowed.
     const scripts = [...String(res.body).matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);

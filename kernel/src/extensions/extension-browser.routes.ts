@@ -120,12 +120,16 @@ export class ExtensionBrowserRoutes implements RouteContribution {
           tags: ['extensions'],
           summary: 'The sandboxed document in which a contributed artifact renderer runs',
           params: object({ extensionId: extensionIdSchema }),
-          querystring: object({ tenant: { type: 'string', minLength: 1, maxLength: 64 }, renderer: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' } }),
+          querystring: object({
+            tenant: { type: 'string', minLength: 1, maxLength: 64 },
+            renderer: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+          }),
         },
       },
       async (request, reply) => {
         const tenant = await this.auth.resolveTenant(principalOf(request), request.query.tenant);
-        if (!tenant.permissions.has('extensions.read')) throw new ForbiddenError(`Your role "${tenant.role}" cannot view extension content in "${tenant.slug}".`);
+        if (!tenant.permissions.has('extensions.read'))
+          throw new ForbiddenError(`Your role "${tenant.role}" cannot view extension content in "${tenant.slug}".`);
         const ext = await this.withBrowserEntry(tenant.tenantId, request.params.extensionId);
         if (!ext.manifest.contributes?.artifactRenderers?.some((r) => r.id === request.query.renderer)) {
           throw new NotFoundError(`${ext.extensionId} contributes no artifact renderer "${request.query.renderer}".`);

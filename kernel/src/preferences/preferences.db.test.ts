@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_EMAIL, ADMIN_PASSWORD, Api, startTestKernel, type TestKernel } from '../../test/harness.ts';
 import { Database } from '../database/database.service.ts';
 
-const LAYOUT = { widgets: [{ widget: 'burn', x: 0, y: 0, w: 6, h: 4 }, { widget: 'headcount', x: 6, y: 0, w: 6, h: 4 }] };
+const LAYOUT = {
+  widgets: [
+    { widget: 'burn', x: 0, y: 0, w: 6, h: 4 },
+    { widget: 'headcount', x: 6, y: 0, w: 6, h: 4 },
+  ],
+};
 
 describe('user preferences', () => {
   let k: TestKernel;
@@ -23,7 +28,9 @@ describe('user preferences', () => {
     admin = new Api(k.url, platform.token, 'pref-a');
     adminInB = new Api(k.url, platform.token, 'pref-b');
     const invitation = await admin.post('/v1/invitations', { email: 'viewer@pref.test', role: 'viewer' });
-    expect((await new Api(k.url).post('/v1/invitations/accept', { token: invitation.body.token, password: 'viewer password 123' })).status).toBe(201);
+    expect(
+      (await new Api(k.url).post('/v1/invitations/accept', { token: invitation.body.token, password: 'viewer password 123' })).status,
+    ).toBe(201);
     viewer = await new Api(k.url).signIn('viewer@pref.test', 'viewer password 123', 'pref-a');
   });
   afterAll(async () => k?.stop());
@@ -38,7 +45,10 @@ describe('user preferences', () => {
     await admin.request('PUT', '/v1/me/preferences/dashboard.layout.company-health', { value: next });
     expect((await admin.get('/v1/me/preferences/dashboard.layout.company-health')).body.value).toEqual(next);
     await admin.request('PUT', '/v1/me/preferences/panel.width', { value: 420 });
-    expect((await admin.get('/v1/me/preferences')).body.map((p: { key: string }) => p.key)).toEqual(['dashboard.layout.company-health', 'panel.width']);
+    expect((await admin.get('/v1/me/preferences')).body.map((p: { key: string }) => p.key)).toEqual([
+      'dashboard.layout.company-health',
+      'panel.width',
+    ]);
     expect((await admin.delete('/v1/me/preferences/panel.width')).status).toBe(204);
     expect((await admin.get('/v1/me/preferences/panel.width')).status).toBe(404);
   });
@@ -47,7 +57,9 @@ describe('user preferences', () => {
     const badKey = await admin.request('PUT', '/v1/me/preferences/Bad%20Key', { value: 1 });
     expect(badKey.status).toBe(400);
     expect(badKey.headers.get('content-type')).toContain('application/problem+json');
-    const badLayout = await admin.request('PUT', '/v1/me/preferences/dashboard.layout.x', { value: { widgets: [{ widget: 'burn', x: 14, y: 0, w: 6, h: 4 }] } });
+    const badLayout = await admin.request('PUT', '/v1/me/preferences/dashboard.layout.x', {
+      value: { widgets: [{ widget: 'burn', x: 14, y: 0, w: 6, h: 4 }] },
+    });
     expect(badLayout.status).toBe(400);
     expect(badLayout.body.errors[0].path).toBe('body.value.widgets.0.x');
     const missing = await admin.request('PUT', '/v1/me/preferences/panel.width', {});

@@ -24,7 +24,11 @@ export class PreferencesRoutes implements RouteContribution {
       '/v1/me/preferences',
       {
         config: member,
-        schema: { tags: ['preferences'], summary: 'Your preferences in this tenant', response: responses({ 200: { type: 'array', items: preference } }) },
+        schema: {
+          tags: ['preferences'],
+          summary: 'Your preferences in this tenant',
+          response: responses({ 200: { type: 'array', items: preference } }),
+        },
       },
       async (request) => this.preferences.list(tenantOf(request), principalOf(request)),
     );
@@ -33,7 +37,12 @@ export class PreferencesRoutes implements RouteContribution {
       '/v1/me/preferences/:key',
       {
         config: member,
-        schema: { tags: ['preferences'], summary: 'One of your preferences in this tenant', params: keyParams, response: responses({ 200: preference }) },
+        schema: {
+          tags: ['preferences'],
+          summary: 'One of your preferences in this tenant',
+          params: keyParams,
+          response: responses({ 200: preference }),
+        },
       },
       async (request) => this.preferences.get(tenantOf(request), principalOf(request), request.params.key),
     );
@@ -57,7 +66,12 @@ export class PreferencesRoutes implements RouteContribution {
       '/v1/me/preferences/:key',
       {
         config: member,
-        schema: { tags: ['preferences'], summary: 'Forget one of your preferences in this tenant', params: keyParams, response: responses({ 204: { type: 'null' } }) },
+        schema: {
+          tags: ['preferences'],
+          summary: 'Forget one of your preferences in this tenant',
+          params: keyParams,
+          response: responses({ 204: { type: 'null' } }),
+        },
       },
       async (request, reply) => {
         await this.preferences.delete(tenantOf(request), principalOf(request), request.params.key);

@@ -53,7 +53,11 @@ interface PreferenceRow {
   updated_at: Date;
 }
 
-const view = (row: PreferenceRow): PreferenceView => ({ key: row.key, value: row.value, updatedAt: new Date(row.updated_at).toISOString() });
+const view = (row: PreferenceRow): PreferenceView => ({
+  key: row.key,
+  value: row.value,
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
 
 @injectable()
 export class PreferencesService {
@@ -94,17 +98,24 @@ export class PreferencesService {
 
   /** Forgets a preference; deleting one that is not there is not an error (the outcome is the same). */
   async delete(tenant: TenantContext, user: Principal, key: string): Promise<void> {
-    await this.db.tenant(tenant.tenantId, (em) => em.execute(`DELETE FROM user_preference WHERE user_id = ? AND key = ?`, [user.userId, key]));
+    await this.db.tenant(tenant.tenantId, (em) =>
+      em.execute(`DELETE FROM user_preference WHERE user_id = ? AND key = ?`, [user.userId, key]),
+    );
   }
 
   private check(key: string, value: JsonValue): void {
     const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
     if (bytes > MAX_PREFERENCE_BYTES) {
-      throw new ValidationError(`body.value is ${bytes} bytes of JSON; a preference holds at most ${MAX_PREFERENCE_BYTES}.`, [{ path: 'body.value', message: `must be at most ${MAX_PREFERENCE_BYTES} bytes of JSON` }]);
+      throw new ValidationError(`body.value is ${bytes} bytes of JSON; a preference holds at most ${MAX_PREFERENCE_BYTES}.`, [
+        { path: 'body.value', message: `must be at most ${MAX_PREFERENCE_BYTES} bytes of JSON` },
+      ]);
     }
     const known = this.validators.find((v) => key.startsWith(v.prefix));
     if (known && !known.validate(value)) {
-      const errors = (known.validate.errors ?? []).map((e) => ({ path: `body.value${e.instancePath.replace(/\//g, '.')}`, message: e.message ?? 'is invalid' }));
+      const errors = (known.validate.errors ?? []).map((e) => ({
+        path: `body.value${e.instancePath.replace(/\//g, '.')}`,
+        message: e.message ?? 'is invalid',
+      }));
       throw new ValidationError(`"${key}" does not hold a valid value: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
     }
   }

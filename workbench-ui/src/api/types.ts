@@ -234,3 +234,102 @@ export interface PolicyChange {
   policy: ExtensionPolicy;
   disabled: { extensionId: string; reason: string }[];
 }
+
+/** A tenant's white-label tokens; colours are #rrggbb. */
+export interface TenantTheme {
+  appName?: string;
+  logoUrl?: string;
+  colors?: { primary?: string; accent?: string; background?: string; surface?: string; text?: string };
+  fontStack?: string;
+}
+
+export interface ModelChoice {
+  provider: string;
+  model: string;
+}
+
+/** GET/PATCH /v1/tenant/settings. */
+export interface TenantSettings {
+  defaultModel: ModelChoice | null;
+  noExternalModels: boolean;
+  language: 'en' | 'es';
+  systemPrompts: { en?: string; es?: string };
+  theme: TenantTheme;
+  /** Whether members with artifacts.write may create public links (the API always sends it; default true). */
+  allowPublicShares?: boolean;
+}
+
+/** GET /v1/models: every model the tenant's providers offer. */
+export interface ModelOption {
+  extensionId: string;
+  provider: string;
+  providerName: string;
+  model: string;
+  modelName: string;
+  local: boolean;
+  contextWindow: number;
+  supportsTools: boolean;
+  default: boolean;
+}
+
+export interface DatasourceInfo {
+  name: string;
+  description: string;
+  queries: { name: string; description: string }[];
+}
+
+/** GET /v1/models: the list, whether any model is usable, and how to configure one when not. */
+export interface ModelList {
+  configured: boolean;
+  help?: string;
+  models: ModelOption[];
+}
+
+/** GET /v1/tenant/theme: the theme every member's workbench applies, and the tenant's language. */
+export type TenantThemeResponse = TenantTheme & { language: 'en' | 'es' };
+
+/** GET/PATCH /v1/workspaces/:id/settings. */
+export interface WorkspaceSettings {
+  systemPrompts: { en?: string; es?: string };
+  defaultModel: ModelChoice | null;
+}
+
+/** A share link of one artifact version (POST/GET /v1/artifacts/:id/shares). */
+export interface ArtifactShare {
+  id: string;
+  artifactId: string;
+  scope: 'tenant' | 'public';
+  version: number;
+  /** Tenant links: the workbench path. Public links: `/v1/shared/<token>`, returned at creation only (null in lists). */
+  url: string | null;
+  expiresAt: string | null;
+  expired: boolean;
+  createdAt: string;
+  createdBy: string | null;
+}
+
+/** GET /v1/shared/:token (no sign-in). */
+export interface PublicShare {
+  title: string;
+  mimeType: string;
+  version: number;
+  size: number;
+  sha256: string;
+  createdAt: string;
+  expiresAt: string;
+  contentUrl: string;
+}
+
+/** PATCH /v1/tenant/settings is a merge patch: null removes a member; theme and prompts merge. */
+export interface TenantSettingsPatch {
+  defaultModel?: ModelChoice | null;
+  noExternalModels?: boolean;
+  language?: 'en' | 'es';
+  systemPrompts?: { en?: string | null; es?: string | null } | null;
+  theme?: {
+    appName?: string | null;
+    logoUrl?: string | null;
+    fontStack?: string | null;
+    colors?: Partial<Record<keyof NonNullable<TenantTheme['colors']>, string | null>> | null;
+  } | null;
+}

@@ -11,6 +11,10 @@ export interface ArtifactEntry extends Artifact {
   title: string;
   source: { tool: string; callId: string };
   createdAt: number;
+  /** Stored artifacts (from chat): the registry's id and version, and where it was made. */
+  artifactId?: string;
+  version?: number;
+  conversationId?: string;
 }
 
 const PANEL_KEY = 'penny.artifactPanel';
@@ -40,6 +44,24 @@ export const useArtifactsStore = defineStore('artifacts', () => {
     return added;
   }
 
+  /** Adds an artifact under an id of the caller's choosing (chat uses `<artifactId>@<version>`), once. */
+  function put(entry: ArtifactEntry): ArtifactEntry {
+    const existing = entries.value.find((a) => a.id === entry.id);
+    if (existing) return existing;
+    const pinned = entries.value.filter((a) => pinnedIds.value.has(a.id));
+    entries.value = [...pinned, entry, ...entries.value.filter((a) => !pinnedIds.value.has(a.id))];
+    return entry;
+  }
+
+  // Pinned artifacts stay at the top of the panel's list while newer ones arrive.
+  const pinnedIds = shallowRef<ReadonlySet<string>>(new Set());
+  function togglePin(id: string): void {
+    const next = new Set(pinnedIds.value);
+    if (!next.delete(id)) next.add(id);
+    pinnedIds.value = next;
+    entries.value = [...entries.value.filter((a) => next.has(a.id)), ...entries.value.filter((a) => !next.has(a.id))];
+  }
+
   function show(id: string): void {
     selectedId.value = id;
     setPanelOpen(true);
@@ -63,10 +85,25 @@ export const useArtifactsStore = defineStore('artifacts', () => {
     () => session.currentTenant?.slug,
     () => {
       entries.value = [];
+      pinnedIds.value = new Set();
       selectedId.value = null;
       fullscreenId.value = null;
     },
   );
 
-  return { entries, selected, selectedId, fullscreen, panelOpen, add, show, setPanelOpen, openFullscreen, closeFullscreen };
+  return {
+    entries,
+    selected,
+    selectedId,
+    fullscreen,
+    panelOpen,
+    pinnedIds,
+    add,
+    put,
+    togglePin,
+    show,
+    setPanelOpen,
+    openFullscreen,
+    closeFullscreen,
+  };
 });

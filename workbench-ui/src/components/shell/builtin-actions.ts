@@ -26,6 +26,7 @@ export function useBuiltinActions(): Disposable {
     const actions: PaletteAction[] = [
       { id: 'go:home', title: t('nav.home'), group: go, run: () => navigation.navigate('/') },
       { id: 'go:tools', title: t('nav.tools'), group: go, run: () => navigation.navigate('/tools') },
+      { id: 'go:composer', title: t('nav.composer'), group: go, keywords: 'composer monaco prompt python editor', run: () => navigation.navigate('/composer') },
     ];
     for (const section of adminSections(session.can)) {
       actions.push({ id: `go:admin:${section.id}`, title: `${t('nav.admin')}: ${t(section.labelKey)}`, group: go, run: () => navigation.navigate(`/admin/${section.id}`) });

@@ -55,6 +55,7 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     await installDirectly(k.kernel, demo.id, REPORT_TOOL);
     const tools = (await api.get('/v1/tools')).body as { name: string }[];
     if (!tools.some((t) => t.name === 'get_company_kpis')) await installDirectly(k.kernel, demo.id, COMPANY_KPIS);
+    if (!tools.some((t) => t.name === 'load_dashboard')) await installDirectly(k.kernel, demo.id, path.join(repoRoot, 'extensions/dashboards'));
     browser = await launchChromium();
     watched = await openPage(browser, k.url);
     page = watched.page;
@@ -100,7 +101,8 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     await chart.getByRole('button', { name: 'Copy share link' }).click();
     await expect
       .poll(() => page.evaluate(() => navigator.clipboard.readText()))
-      .toMatch(/^http:\/\/127\.0\.0\.1:\d+\/(artifacts\/[0-9a-f-]{36}\?version=1|chat\/[0-9a-f-]{36}\?artifact=[0-9a-f-]{36})$/);
+      .toMatch(/^http:\/\/127\.0\.0\.1:\d+\/artifacts\/[0-9a-f-]{36}\?version=1$/);
+    const shareLink = await page.evaluate(() => navigator.clipboard.readText());
     const pin = chart.getByRole('button', { name: 'Pin to the top of the panel' });
     await pin.click();
     expect(await pin.getAttribute('aria-pressed')).toBe('true');
@@ -122,6 +124,26 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     const stored = (await api.get(`/v1/conversations/${conversationIdOf()}`)).body as { path: { role: string; content: string }[] };
     expect(stored.path.map((m) => m.role)).toEqual(['user', 'assistant', 'tool', 'assistant']);
     expect(await page.getByText(stored.path.at(-1)!.content, { exact: true }).count()).toBe(1);
+
+    // The tenant share link opens the chart on its own page, for members of the tenant.
+    const conversationUrl = page.url();
+    await page.goto(shareLink);
+    await page.getByRole('heading', { name: /Revenue vs budget/, level: 1 }).waitFor();
+    await page.locator('.artifact-link svg, .artifact-link canvas').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'chat-03-shared-artifact');
+
+    // Then Company Health, asked for in the same conversation, opens in dashboard mode.
+    await page.goto(conversationUrl);
+    await ask('Show me the Company Health dashboard');
+    const dashboard = page.locator('.chat-artifact .dashboard-renderer').first();
+    await dashboard.waitFor({ timeout: 60_000 });
+    await page.getByText('Here is the Company Health dashboard.').waitFor({ timeout: 30_000 });
+    await dashboard.getByRole('button', { name: 'Open in dashboard mode' }).click();
+    await expect.poll(() => new URL(page.url()).pathname, { timeout: 30_000 }).toBe('/dashboards/company-health');
+    await expect.poll(() => page.locator('.dashboard-mode .dashboard-widget').count(), { timeout: 30_000 }).toBe(4);
+    await screenshot(page, 'chat-04-company-health-dashboard-mode');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.url(), { timeout: 30_000 }).toBe(conversationUrl);
   });
 
   it('completes an answer exactly once after a reload in the middle of it', async () => {

@@ -217,6 +217,7 @@ export default {
     paletteTip: 'Tip: press Ctrl+K (⌘K on a Mac) to reach any action from the keyboard.',
   },
   notFound: { title: 'Page not found', text: 'There is nothing at this address.', home: 'Go home' },
+  artifactLink: { version: 'Version {version}', fullscreen: 'Open full screen', conversation: 'Open its conversation' },
   tools: {
     title: 'Tools',
     subtitle: "Run the tools this tenant's extensions provide. Each call is recorded as a step; its artifacts open beside it.",

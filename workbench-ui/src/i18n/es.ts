@@ -218,6 +218,7 @@ const es: Messages = {
     paletteTip: 'Consejo: pulsa Ctrl+K (⌘K en Mac) para llegar a cualquier acción desde el teclado.',
   },
   notFound: { title: 'Página no encontrada', text: 'No hay nada en esta dirección.', home: 'Ir al inicio' },
+  artifactLink: { version: 'Versión {version}', fullscreen: 'Abrir a pantalla completa', conversation: 'Abrir su conversación' },
   tools: {
     title: 'Herramientas',
     subtitle: 'Ejecuta las herramientas que aportan las extensiones de este espacio. Cada llamada queda como un paso y sus artefactos se abren al lado.',

@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 
-export type RouteName = 'signin' | 'invitation' | 'home' | 'chat' | 'tools' | 'admin' | 'dashboard' | 'composer' | 'notFound';
+export type RouteName = 'signin' | 'invitation' | 'home' | 'chat' | 'artifact' | 'tools' | 'admin' | 'dashboard' | 'composer' | 'notFound';
 
 export interface Route {
   name: RouteName;
@@ -26,6 +26,7 @@ const ROUTES: RouteDefinition[] = [
   { name: 'invitation', pattern: /^\/invitations\/accept\/?$/, public: true },
   { name: 'home', pattern: /^\/$/ },
   { name: 'chat', pattern: /^\/chat(?:\/([0-9a-f-]{36}))?\/?$/i, params: ['conversationId'] },
+  { name: 'artifact', pattern: /^\/artifacts\/([0-9a-f-]{36})\/?$/i, params: ['artifactId'] },
   { name: 'tools', pattern: /^\/tools\/?$/ },
   { name: 'composer', pattern: /^\/composer\/?$/ },
   { name: 'dashboard', pattern: /^\/dashboards\/([a-z0-9][a-z0-9-]{0,63})\/?$/, params: ['slug'] },

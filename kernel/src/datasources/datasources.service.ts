@@ -2,6 +2,7 @@
 // (row-level security applies) and audits the access in the same transaction.
 import { inject, injectable, multiInject } from 'inversify';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import { pennyError, type DatasourceResult, type JsonValue } from '@penny/manifests';
 import { AuditLog } from '../audit/audit.service.ts';
 import { Database } from '../database/database.service.ts';
@@ -68,12 +69,8 @@ export class DatasourceRegistry {
     let validate = this.validators.get(named);
     if (!validate) this.validators.set(named, (validate = this.ajv.compile(named.parameters)));
     if (!validate(args)) {
-      const problems = (validate.errors ?? []).map((e) =>
-        e.keyword === 'additionalProperties'
-          ? `params has an unknown member "${String((e.params as { additionalProperty?: string }).additionalProperty)}"`
-          : `params${e.instancePath.replace(/\//g, '.')} ${e.message ?? 'is invalid'}${e.keyword === 'enum' ? ` (${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')})` : ''}`,
-      );
-      throw pennyError('InvalidArguments', `invalid parameters for ${label}: ${problems.join('; ')}`);
+      const errors = fieldErrors(validate.errors, 'params', { unknownMember: (member) => `has an unknown member "${member}"`, listAllowedValues: true });
+      throw pennyError('InvalidArguments', `invalid parameters for ${label}: ${describeFieldErrors(errors)}`);
     }
     return args;
   }

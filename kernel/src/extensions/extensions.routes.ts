@@ -4,6 +4,7 @@ import { inject, injectable } from 'inversify';
 import type { FastifyInstance } from 'fastify';
 import type { JsonValue } from '@penny/manifests';
 import { Ajv } from 'ajv';
+import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import addFormats from 'ajv-formats';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { EventBus } from '../bus/event-bus.ts';
@@ -231,8 +232,8 @@ export class ExtensionsRoutes implements RouteContribution {
         if (!schema) throw new ValidationError(`${extensionId} declares no settings.`);
         const validate = this.ajv.compile({ ...schema, additionalProperties: false });
         if (!validate(request.body.values)) {
-          const errors = (validate.errors ?? []).map((e) => ({ path: `values${e.instancePath.replace(/\//g, '.')}`, message: e.keyword === 'additionalProperties' ? `has an unknown setting "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e.message ?? 'is invalid') }));
-          throw new ValidationError(errors.map((e) => `${e.path} ${e.message}`).join('; '), errors);
+          const errors = fieldErrors(validate.errors, 'values', { unknownMember: (setting) => `has an unknown setting "${setting}"` });
+          throw new ValidationError(describeFieldErrors(errors), errors);
         }
         await this.db.tenant(tenant.tenantId, async (em) => {
           await em.execute(`UPDATE extension_installation SET configuration = ?::jsonb, updated_at = now() WHERE extension_id = ?`, [JSON.stringify(request.body.values), extensionId]);

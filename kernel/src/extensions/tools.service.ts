@@ -4,6 +4,7 @@
 import { inject, injectable } from 'inversify';
 import { randomUUID } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import addFormats from 'ajv-formats';
 import type { JsonValue } from '@penny/manifests';
 import { KernelConfig } from '../config/config.ts';
@@ -57,11 +58,8 @@ export class ToolsService {
     const { installed, tool } = await this.registry.tool(tenant.tenantId, name);
     const validate = this.validator(`${installed.bundleSha256}:${name}`, tool.parameters ?? { type: 'object' });
     if (!validate(args)) {
-      const errors = (validate.errors ?? []).map((e) => ({
-        path: `arguments${e.instancePath.replace(/\//g, '.')}${e.keyword === 'required' ? `.${String((e.params as { missingProperty?: string }).missingProperty)}` : ''}`,
-        message: e.keyword === 'additionalProperties' ? `has an unknown field "${String((e.params as { additionalProperty?: string }).additionalProperty)}"` : (e.message ?? 'is invalid'),
-      }));
-      throw new ValidationError(`Invalid arguments for ${name}: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+      const errors = fieldErrors(validate.errors, 'arguments', { unknownMember: (field) => `has an unknown field "${field}"` });
+      throw new ValidationError(`Invalid arguments for ${name}: ${describeFieldErrors(errors)}`, errors);
     }
     const callId = randomUUID();
     const timeoutMs = Math.min(tool.timeoutMs ?? this.config.extensions.wallMsPerCall, this.config.extensions.wallMsPerCall);

@@ -8,6 +8,8 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Ajv } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import addFormats from 'ajv-formats';
 import { KernelConfig } from '../config/config.ts';
 import {
@@ -245,15 +247,12 @@ export class KernelHttpServer implements HttpServer, LifecycleContribution {
     }
     const fe = error as FastifyError;
     if (fe.validation) {
-      const errors = fe.validation.map((v) => ({
-        path: `${fe.validationContext ?? 'body'}${v.instancePath.replace(/\//g, '.')}${v.keyword === 'additionalProperties' ? `.${String((v.params as { additionalProperty?: string }).additionalProperty)}` : v.keyword === 'required' ? `.${String((v.params as { missingProperty?: string }).missingProperty)}` : ''}`,
-        message: v.keyword === 'additionalProperties' ? 'is not an allowed field' : (v.message ?? 'is invalid'),
-      }));
+      const errors = fieldErrors(fe.validation as ErrorObject[], fe.validationContext ?? 'body');
       this.sendProblem(reply, {
         code: 'validation',
         title: 'Invalid request',
         status: 400,
-        detail: errors.map((e) => `${e.path} ${e.message}`).join('; '),
+        detail: describeFieldErrors(errors),
         errors,
       });
       return;

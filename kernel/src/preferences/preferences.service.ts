@@ -4,6 +4,7 @@
 // workbench will later choke on.
 import { inject, injectable } from 'inversify';
 import { Ajv, type ValidateFunction } from 'ajv';
+import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import type { JsonValue } from '@penny/manifests';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
@@ -112,11 +113,8 @@ export class PreferencesService {
     }
     const known = this.validators.find((v) => key.startsWith(v.prefix));
     if (known && !known.validate(value)) {
-      const errors = (known.validate.errors ?? []).map((e) => ({
-        path: `body.value${e.instancePath.replace(/\//g, '.')}`,
-        message: e.message ?? 'is invalid',
-      }));
-      throw new ValidationError(`"${key}" does not hold a valid value: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`, errors);
+      const errors = fieldErrors(known.validate.errors, 'body.value');
+      throw new ValidationError(`"${key}" does not hold a valid value: ${describeFieldErrors(errors)}`, errors);
     }
   }
 }

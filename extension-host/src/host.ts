@@ -116,7 +116,7 @@ export class ExtensionHost {
       kernel: this.kernel,
       rules: {
         extensionId,
-        network: grant(params.permissions?.network, declared.network),
+        network: [...grant(params.permissions?.network, declared.network), ...configuredAddress(configuration, params.permissions?.network)],
         tenantAllow: init.egress.allow,
         secrets: new Set(grant(params.permissions?.secrets, declared.secrets)),
         ...(init.sidecars && this.kernel.sidecarConnect ? { connectSidecar: (port: number) => this.kernel.sidecarConnect!({ extensionId, port }) } : {}),
@@ -258,5 +258,20 @@ export class ExtensionHost {
     if (!provider) throw new HostFault('NotFound', `${runtime.extensionId} contributes no model provider "${providerId}"`);
     const offered = provider.models.some((m) => m.id === model) || configuredModels(runtime.options.configuration).includes(model);
     if (!offered) throw new HostFault('NotFound', `${providerId} offers no model "${model}"`);
+  }
+}
+
+/**
+ * The host of the extension's configured `baseUrl`, when the kernel granted it: an address the
+ * operator or the tenant's admin configured is the decision to reach it, even where the manifest
+ * names only the service's public host.
+ */
+function configuredAddress(configuration: Record<string, unknown>, granted: readonly string[] | undefined): string[] {
+  if (typeof configuration.baseUrl !== 'string') return [];
+  try {
+    const host = new URL(configuration.baseUrl).host;
+    return granted?.includes(host) ? [host] : [];
+  } catch {
+    return [];
   }
 }

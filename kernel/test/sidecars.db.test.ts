@@ -256,7 +256,8 @@ describe('sidecars', () => {
     const echoPid = sidecars.status(demoId, PROBER, 'echo')!.pid!;
     expect((await api.post(`/v1/extensions/${PROBER}/disable`)).status).toBeLessThan(300);
     await until(() => !alive(echoPid), 'the disabled extension to lose its sidecar');
-    expect((await auditEvents(api, 'sidecar.stopped')).map((e) => e.target)).toContain(`sidecar:${PROBER}/echo`);
+    // The stop is audited once the process has gone: wait for the record.
+    await until(async () => (await auditEvents(api, 'sidecar.stopped')).some((e) => e.target === `sidecar:${PROBER}/echo`) || null, 'the stop to be audited');
 
     await ask((await api.post('/v1/conversations', {})).body.id, 'Once upon a time');
     const llamaPid = sidecars.status(demoId, LLAMA, 'llama')!.pid!;

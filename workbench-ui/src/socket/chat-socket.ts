@@ -66,7 +66,9 @@ export class ChatSocket {
     if (this.socket && this.tenant === tenant) return;
     this.disconnect();
     this.tenant = tenant;
-    const socket = io({ path: '/socket.io', auth: { tenant }, withCredentials: true, reconnectionDelayMax: 5000 });
+    // WebSocket first (no polling handshake before the upgrade); long polling only where a proxy
+    // refuses WebSockets.
+    const socket = io({ path: '/socket.io', auth: { tenant }, withCredentials: true, reconnectionDelayMax: 5000, transports: ['websocket', 'polling'], tryAllTransports: true });
     socket.on('connect', () => {
       this.handlers.onState('connected');
       this.handlers.onConnected();

@@ -47,6 +47,22 @@ export interface ProviderEnvironment {
   localModel: string | undefined;
 }
 
+/** Where artifact contents live: a folder under the data dir, or an S3-compatible bucket. */
+export type ObjectStoreConfig =
+  | { kind: 'local' }
+  | {
+      kind: 's3';
+      /** An S3-compatible server (MinIO, R2, Ceph…); unset: AWS S3 itself. */
+      endpoint: string | undefined;
+      bucket: string;
+      region: string;
+      /** Unset: the AWS SDK's own chain (environment, profile, instance role). */
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      /** `bucket` in the path rather than the host name, as most S3-compatible servers want. */
+      forcePathStyle: boolean;
+    };
+
 export interface KernelConfig {
   port: number;
   host: string;
@@ -75,6 +91,7 @@ export interface KernelConfig {
   rateLimit: RateLimitConfig;
   extensions: ExtensionRuntimeConfig;
   providers: ProviderEnvironment;
+  objectStore: ObjectStoreConfig;
   marketplace: MarketplaceConfig;
   workbench: WorkbenchConfig;
   /** Front-end telemetry (PENNY_TELEMETRY): off, the kernel's collector, or a Faro URL. */
@@ -169,6 +186,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
       ollamaHost: optional(env, 'OLLAMA_HOST'),
       localModel: optional(env, 'PENNY_LOCAL_MODEL'),
     },
+    objectStore:
+      optional(env, 'S3_BUCKET') || optional(env, 'S3_ENDPOINT')
+        ? {
+            kind: 's3',
+            endpoint: optional(env, 'S3_ENDPOINT'),
+            bucket: optional(env, 'S3_BUCKET') ?? 'penny',
+            region: optional(env, 'S3_REGION') ?? 'us-east-1',
+            accessKeyId: optional(env, 'S3_ACCESS_KEY_ID'),
+            secretAccessKey: optional(env, 'S3_SECRET_ACCESS_KEY'),
+            forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', optional(env, 'S3_ENDPOINT') !== undefined),
+          }
+        : { kind: 'local' },
     secretKey: optional(env, 'PENNY_SECRET_KEY'),
     logLevel: env.LOG_LEVEL ?? 'info',
     scryptCost,

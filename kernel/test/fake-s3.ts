@@ -10,16 +10,13 @@ export class FakeS3 {
   readonly buckets = new Map<string, Map<string, Buffer>>();
   readonly requests: { method: string; path: string }[] = [];
 
-  private constructor(
-    private readonly server: Server,
-    readonly accessKeyId: string,
-  ) {}
+  private readonly server: Server = createServer((req, res) => void this.handle(req, res));
+
+  private constructor(readonly accessKeyId: string) {}
 
   static async start(accessKeyId: string): Promise<FakeS3> {
-    let fake: FakeS3 | undefined;
-    const server = createServer((req, res) => void fake!.handle(req, res));
-    fake = new FakeS3(server, accessKeyId);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const fake = new FakeS3(accessKeyId);
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     return fake;
   }
 

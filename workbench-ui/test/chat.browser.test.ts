@@ -130,7 +130,7 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     await page.goto(shareLink);
     await page.getByRole('heading', { name: /Revenue vs budget/, level: 1 }).waitFor();
     await page.locator('.artifact-link svg, .artifact-link canvas').first().waitFor({ timeout: 30_000 });
-    await screenshot(page, 'chat-03-shared-artifact');
+    await screenshot(page, 'chat-01b-shared-artifact');
 
     // Then Company Health, asked for in the same conversation, opens in dashboard mode.
     await page.goto(conversationUrl);
@@ -141,7 +141,7 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     await dashboard.getByRole('button', { name: 'Open in dashboard mode' }).click();
     await expect.poll(() => new URL(page.url()).pathname, { timeout: 30_000 }).toBe('/dashboards/company-health');
     await expect.poll(() => page.locator('.dashboard-mode .dashboard-widget').count(), { timeout: 30_000 }).toBe(4);
-    await screenshot(page, 'chat-04-company-health-dashboard-mode');
+    await screenshot(page, 'chat-01c-company-health-dashboard-mode');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.url(), { timeout: 30_000 }).toBe(conversationUrl);
   });
@@ -280,6 +280,28 @@ describe('chat in the workbench', { timeout: 120_000 }, () => {
     expect((await api.get(`/v1/conversations/${id}`)).status).toBe(404);
     // The deleted conversation was open: the chat starts afresh.
     await expect.poll(() => new URL(page.url()).pathname).toBe('/chat');
+  });
+
+  it('saves a question as a preset that starts a new chat with it, kept across reloads', async () => {
+    await page.goto('/chat');
+    await page.locator('#chat-model option', { hasText: 'Scripted chat 1' }).waitFor({ state: 'attached' });
+    await page.locator('#chat-model').selectOption('chat-scripted/chat-scripted-1');
+    await composer().fill('Weekly check: how are our KPIs this month?');
+    await page.getByRole('button', { name: 'Save as preset' }).click();
+    const presets = page.getByRole('list', { name: 'Presets' });
+    const use = presets.getByRole('button', { name: 'Start a chat with the preset Weekly check: how are our KPIs this month?' });
+    await use.waitFor();
+    // Kept by the kernel: after a reload, from another page, the preset fills a new chat's composer.
+    await page.goto('/tools');
+    await use.click();
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/chat');
+    await expect.poll(() => composer().inputValue()).toBe('Weekly check: how are our KPIs this month?');
+    expect(await page.locator('#chat-model').inputValue()).toBe('chat-scripted/chat-scripted-1');
+    await screenshot(page, 'chat-08-preset');
+    await presets.getByRole('button', { name: /^Delete the preset Weekly check/ }).click();
+    await use.waitFor({ state: 'detached' });
+    expect((await api.get('/v1/me/preferences/chat.presets')).body.value).toEqual([]);
+    await composer().fill('');
   });
 
   it('says plainly when no model provider is ready', async () => {

@@ -37,6 +37,13 @@ export default {
   },
   shell: { skipToMain: 'Skip to main content', homeLink: 'Penny, home', homeLinkNamed: '{app}, home' },
   nav: { sidebar: 'Navigation and conversations', main: 'Main', home: 'Home', tools: 'Tools', composer: 'Composer', admin: 'Admin' },
+  presets: {
+    heading: 'Presets',
+    empty: 'Save a question you ask often with “Save as preset” under the chat composer.',
+    use: 'Start a chat with the preset {name}',
+    remove: 'Delete the preset {name}',
+    saved: 'Saved the preset “{name}”.',
+  },
   conversations: {
     heading: 'Conversations',
     new: 'New chat',
@@ -75,6 +82,7 @@ export default {
       label: 'Your question',
       placeholder: 'Ask about your data…',
       hint: 'Enter sends, Shift+Enter adds a line.',
+      savePreset: 'Save as preset',
       send: 'Send',
       stop: 'Stop',
       model: 'Model',

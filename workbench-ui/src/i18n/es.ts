@@ -38,6 +38,13 @@ const es: Messages = {
   },
   shell: { skipToMain: 'Saltar al contenido principal', homeLink: 'Penny, inicio', homeLinkNamed: '{app}, inicio' },
   nav: { sidebar: 'Navegación y conversaciones', main: 'Principal', home: 'Inicio', tools: 'Herramientas', composer: 'Compositor', admin: 'Administración' },
+  presets: {
+    heading: 'Preajustes',
+    empty: 'Guarda una pregunta que haces a menudo con «Guardar como preajuste» bajo el editor del chat.',
+    use: 'Empezar un chat con el preajuste {name}',
+    remove: 'Eliminar el preajuste {name}',
+    saved: 'Preajuste «{name}» guardado.',
+  },
   conversations: {
     heading: 'Conversaciones',
     new: 'Nuevo chat',
@@ -76,6 +83,7 @@ const es: Messages = {
       label: 'Tu pregunta',
       placeholder: 'Pregunta sobre tus datos…',
       hint: 'Intro envía, Mayús+Intro añade una línea.',
+      savePreset: 'Guardar como preajuste',
       send: 'Enviar',
       stop: 'Detener',
       model: 'Modelo',

@@ -33,6 +33,7 @@ describe('extensions in the kernel', () => {
           crashLimit: 6,
           crashWindowMs: 60_000,
           maxResultBytes: 64 * 1024,
+          maxConcurrentToolCalls: 16,
         },
         rateLimit: {
           perUser: 10_000,

@@ -59,7 +59,7 @@ describe('tenant settings', () => {
   it('starts with defaults and round-trips every setting, keeping other members', async () => {
     const initial = await admin.get('/v1/tenant/settings');
     expect(initial.status).toBe(200);
-    expect(initial.body).toEqual({ defaultModel: null, noExternalModels: false, language: 'en', systemPrompts: {}, theme: {}, allowPublicShares: true });
+    expect(initial.body).toEqual({ defaultModel: null, noExternalModels: false, language: 'en', systemPrompts: {}, theme: {}, allowPublicShares: true, toolRoles: {} });
 
     const wanted = {
       defaultModel: { provider: 'remote', model: 'remote-1' },
@@ -72,6 +72,7 @@ describe('tenant settings', () => {
         fontStack: `"Inter", 'Helvetica Neue', sans-serif`,
       },
       allowPublicShares: false,
+      toolRoles: { send_report: 'manager' },
     };
     const patched = await admin.patch('/v1/tenant/settings', wanted);
     expect(patched.status).toBe(200);

@@ -34,6 +34,8 @@ export interface ExtensionRuntimeConfig {
   crashWindowMs: number;
   /** Largest tool result accepted from an extension unless its manifest sets less. */
   maxResultBytes: number;
+  /** Tool calls running at once in one tenant; more are refused (429) until one ends. */
+  maxConcurrentToolCalls: number;
 }
 
 /** Model providers configured for every tenant by the operator, from the environment. */
@@ -177,6 +179,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<KernelConf
       crashLimit: int(env, 'PENNY_EXT_CRASH_LIMIT', 5),
       crashWindowMs: int(env, 'PENNY_EXT_CRASH_WINDOW_SECONDS', 300) * 1000,
       maxResultBytes: int(env, 'PENNY_EXT_MAX_RESULT_BYTES', 1024 * 1024),
+      maxConcurrentToolCalls: int(env, 'PENNY_EXT_MAX_CONCURRENT_TOOL_CALLS', 16),
     },
     providers: {
       openaiApiKey: optional(env, 'OPENAI_API_KEY'),

@@ -8,7 +8,9 @@ import { describeFieldErrors, fieldErrors } from '../core/schema-errors.ts';
 import addFormats from 'ajv-formats';
 import type { JsonValue } from '@penny/manifests';
 import { KernelConfig } from '../config/config.ts';
-import { ExtensionFailedError, KernelError, ValidationError } from '../core/errors.ts';
+import { ExtensionFailedError, ForbiddenError, KernelError, RateLimitedError, ValidationError } from '../core/errors.ts';
+import { roleAtLeast } from '../rbac/permissions.ts';
+import { TenantSettings } from '../tenancy/tenant-settings.service.ts';
 import { AuditLog } from '../audit/audit.service.ts';
 import type { Principal, TenantContext } from '../http/access.ts';
 import { ContributionRegistry, type ToolContribution } from './contributions.ts';
@@ -27,20 +29,25 @@ export interface ToolCallResult {
 export class ToolsService {
   private readonly ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
   private readonly validators = new Map<string, ValidateFunction>();
+  /** Tool calls running now, per tenant. */
+  private readonly running = new Map<string, number>();
 
   constructor(
     @inject(KernelConfig) private readonly config: KernelConfig,
     @inject(ContributionRegistry) private readonly registry: ContributionRegistry,
     @inject(ExtensionHosts) private readonly hosts: ExtensionHosts,
     @inject(AuditLog) private readonly audit: AuditLog,
+    @inject(TenantSettings) private readonly settings: TenantSettings,
   ) {
     (addFormats as unknown as (a: Ajv) => void)(this.ajv);
   }
 
-  /** The tools the caller may use in this tenant. */
+  /** The tools the caller may use in this tenant: tools.invoke, and the role a tool asks for. */
   async list(tenant: TenantContext): Promise<ToolContribution[]> {
     if (!tenant.permissions.has('tools.invoke')) return [];
-    return (await this.registry.forTenant(tenant.tenantId)).tools;
+    const [{ tools }, snapshot] = await Promise.all([this.registry.forTenant(tenant.tenantId), this.settings.snapshot(tenant.tenantId)]);
+    const roles = snapshot.tenant.toolRoles;
+    return tools.filter((t) => !roles[t.name] || roleAtLeast(tenant.role, roles[t.name]!));
   }
 
   /** The declaration of a tool the tenant has (for its `confirm` flag, limits and schema). */
@@ -55,7 +62,9 @@ export class ToolsService {
   }
 
   async invoke(tenant: TenantContext, actor: Principal, name: string, args: Record<string, JsonValue>, ip: string): Promise<ToolCallResult> {
-    const { installed, tool } = await this.registry.tool(tenant.tenantId, name);
+    const [{ installed, tool }, snapshot] = await Promise.all([this.registry.tool(tenant.tenantId, name), this.settings.snapshot(tenant.tenantId)]);
+    const needed = snapshot.tenant.toolRoles[name];
+    if (needed && !roleAtLeast(tenant.role, needed)) throw new ForbiddenError(`The tool ${name} is for members with the role ${needed} or above in this tenant.`);
     const validate = this.validator(`${installed.bundleSha256}:${name}`, tool.parameters ?? { type: 'object' });
     if (!validate(args)) {
       const errors = fieldErrors(validate.errors, 'arguments', { unknownMember: (field) => `has an unknown field "${field}"` });
@@ -76,6 +85,11 @@ export class ToolsService {
         payload: { callId, tool: name, arguments: args, ...extra },
         ip,
       });
+    const inFlight = this.running.get(tenant.tenantId) ?? 0;
+    if (inFlight >= this.config.extensions.maxConcurrentToolCalls) {
+      throw new RateLimitedError(`${inFlight} tool calls are already running in this tenant (the limit is ${this.config.extensions.maxConcurrentToolCalls}); try again when one ends.`, 1000);
+    }
+    this.running.set(tenant.tenantId, inFlight + 1);
     try {
       const result = await this.hosts.invokeTool(tenant.tenantId, installed, name, args, callId, { userId: actor.userId }, timeoutMs);
       const size = Buffer.byteLength(JSON.stringify(result));
@@ -86,6 +100,10 @@ export class ToolsService {
     } catch (err) {
       await record('failure', { error: err instanceof KernelError ? err.code : 'internal', message: (err as Error).message }).catch(() => undefined);
       throw err;
+    } finally {
+      const left = (this.running.get(tenant.tenantId) ?? 1) - 1;
+      if (left > 0) this.running.set(tenant.tenantId, left);
+      else this.running.delete(tenant.tenantId);
     }
   }
 }

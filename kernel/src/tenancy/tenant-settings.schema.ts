@@ -2,6 +2,13 @@
 // schema cannot express (logo images, font stacks).
 import { KernelError, ValidationError } from '../core/errors.ts';
 import { object, type JsonSchema } from '../http/schemas.ts';
+import { ROLES, type Role } from '../rbac/permissions.ts';
+
+const TOOL_NAME = '^[a-zA-Z][a-zA-Z0-9_-]{0,63}$';
+const toolRolesSchema: JsonSchema = { type: 'object', propertyNames: { pattern: TOOL_NAME }, additionalProperties: { type: 'string', enum: ROLES }, maxProperties: 500 };
+const toolRolesPatchSchema: JsonSchema = {
+  anyOf: [{ type: 'object', propertyNames: { pattern: TOOL_NAME }, additionalProperties: { anyOf: [{ type: 'string', enum: ROLES }, { type: 'null' }] }, maxProperties: 500 }, { type: 'null' }],
+};
 
 export type Language = 'en' | 'es';
 export const LANGUAGES: readonly Language[] = ['en', 'es'];
@@ -31,6 +38,8 @@ export interface TenantSettingsView {
   theme: Theme;
   /** Whether members with artifacts.write may create public links (default true). */
   allowPublicShares: boolean;
+  /** Tools only some members may call: the least role for each (tools.invoke is still needed). */
+  toolRoles: Record<string, Role>;
 }
 
 /** A PATCH body: JSON merge patch semantics, `null` removes a member. */
@@ -41,6 +50,7 @@ export interface TenantSettingsPatch {
   systemPrompts?: Partial<Record<Language, string | null>> | null;
   theme?: ThemePatch | null;
   allowPublicShares?: boolean;
+  toolRoles?: Record<string, Role | null> | null;
 }
 
 export interface ThemePatch {
@@ -103,6 +113,7 @@ export const tenantSettingsSchema = object({
   systemPrompts: promptsSchema,
   theme: themeSchema,
   allowPublicShares: { type: 'boolean' },
+  toolRoles: toolRolesSchema,
 });
 
 const promptsPatch = nullable(object({ en: nullable(prompt), es: nullable(prompt) }, []));
@@ -126,6 +137,7 @@ export const tenantSettingsPatchSchema: JsonSchema = {
         ),
       ),
       allowPublicShares: { type: 'boolean' },
+      toolRoles: toolRolesPatchSchema,
     },
     [],
   ),

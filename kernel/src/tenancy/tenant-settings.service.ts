@@ -6,6 +6,7 @@ import { AuditLog } from '../audit/audit.service.ts';
 import { EventBus } from '../bus/event-bus.ts';
 import { ConflictError, NotFoundError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
+import { isRole, type Role } from '../rbac/permissions.ts';
 import type { Principal, TenantContext } from '../http/access.ts';
 import { ModelRouter, type ModelPreference } from '../chat/model-router.ts';
 import {
@@ -70,6 +71,9 @@ export function tenantSettingsView(stored: Stored | null | undefined): TenantSet
     systemPrompts: prompts(s.systemPrompts),
     theme: s.theme && typeof s.theme === 'object' ? (s.theme as Theme) : {},
     allowPublicShares: s.allowPublicShares !== false,
+    toolRoles: Object.fromEntries(
+      Object.entries(s.toolRoles && typeof s.toolRoles === 'object' ? (s.toolRoles as Record<string, unknown>) : {}).filter((entry): entry is [string, Role] => isRole(entry[1])),
+    ),
   };
 }
 
@@ -161,6 +165,7 @@ export class TenantSettings {
       if (patch.systemPrompts !== undefined) mine.systemPrompts = mergeFlat(now.systemPrompts, patch.systemPrompts);
       if (patch.theme !== undefined) mine.theme = mergeTheme(now.theme, patch.theme);
       if (patch.allowPublicShares !== undefined) mine.allowPublicShares = patch.allowPublicShares;
+      if (patch.toolRoles !== undefined) mine.toolRoles = mergeFlat(now.toolRoles, patch.toolRoles);
       // Only the members this feature owns are replaced; the rest of the jsonb stays as it was.
       const [updated] = await em.execute<{ settings: Stored }[]>(`UPDATE tenant SET settings = settings || ?::jsonb RETURNING settings`, [JSON.stringify(mine)]);
       await this.audit.append(em, {

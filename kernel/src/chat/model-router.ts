@@ -4,7 +4,7 @@
 import { inject, injectable } from 'inversify';
 import { ConflictError, NoProviderError, PolicyViolationError } from '../core/errors.ts';
 import { Database } from '../database/database.service.ts';
-import { InstalledExtensions, type InstalledExtension } from '../extensions/installed-extensions.ts';
+import { INSTALLATION_EVENTS, InstalledExtensions, type InstalledExtension } from '../extensions/installed-extensions.ts';
 import { ProviderEnvironment } from '../extensions/provider-environment.ts';
 import { EventBus } from '../bus/event-bus.ts';
 
@@ -57,7 +57,7 @@ export class ModelRouter {
     @inject(ProviderEnvironment) private readonly environment: ProviderEnvironment,
     @inject(EventBus) bus: EventBus,
   ) {
-    for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const) {
+    for (const event of INSTALLATION_EVENTS) {
       bus.on(event, (payload) => this.invalidate(payload.tenantId));
     }
   }

@@ -36,6 +36,9 @@ interface InstallationRow {
   configuration: Record<string, JsonValue> | null;
 }
 
+/** Every event after which a tenant's view of its installed extensions is stale. */
+export const INSTALLATION_EVENTS = ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const;
+
 @injectable()
 export class InstalledExtensions {
   private readonly byTenant = new Map<string, Promise<InstalledExtension[]>>();
@@ -49,7 +52,7 @@ export class InstalledExtensions {
     // Any change to a tenant's installations (on this kernel or another) drops its cached view.
     // An uninstalled extension leaves nothing behind: its storage and secrets go with it.
     bus.on('extension.uninstalled', (p) => void this.forget(p.tenantId, p.extensionId).catch(() => undefined));
-    for (const event of ['extension.installed', 'extension.updated', 'extension.uninstalled', 'extension.enabled', 'extension.disabled', 'extension.configured'] as const) {
+    for (const event of INSTALLATION_EVENTS) {
       bus.on(event, (payload) => this.invalidate(payload.tenantId));
     }
   }

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import type { JsonValue } from '@penny/manifests';
 import { KernelConfig } from '../config/config.ts';
 import { ExtensionFailedError, ForbiddenError, KernelError, RateLimitedError, ValidationError } from '../core/errors.ts';
-import { roleAtLeast } from '../rbac/permissions.ts';
+import { roleAtLeast, type Role } from '../rbac/permissions.ts';
 import { TenantSettings } from '../tenancy/tenant-settings.service.ts';
 import { AuditLog } from '../audit/audit.service.ts';
 import type { Principal, TenantContext } from '../http/access.ts';
@@ -47,7 +47,7 @@ export class ToolsService {
     if (!tenant.permissions.has('tools.invoke')) return [];
     const [{ tools }, snapshot] = await Promise.all([this.registry.forTenant(tenant.tenantId), this.settings.snapshot(tenant.tenantId)]);
     const roles = snapshot.tenant.toolRoles;
-    return tools.filter((t) => !roles[t.name] || roleAtLeast(tenant.role, roles[t.name]!));
+    return tools.filter((t) => mayCall(tenant, roles, t.name));
   }
 
   /** The declaration of a tool the tenant has (for its `confirm` flag, limits and schema). */
@@ -63,8 +63,7 @@ export class ToolsService {
 
   async invoke(tenant: TenantContext, actor: Principal, name: string, args: Record<string, JsonValue>, ip: string): Promise<ToolCallResult> {
     const [{ installed, tool }, snapshot] = await Promise.all([this.registry.tool(tenant.tenantId, name), this.settings.snapshot(tenant.tenantId)]);
-    const needed = snapshot.tenant.toolRoles[name];
-    if (needed && !roleAtLeast(tenant.role, needed)) throw new ForbiddenError(`The tool ${name} is for members with the role ${needed} or above in this tenant.`);
+    if (!mayCall(tenant, snapshot.tenant.toolRoles, name)) throw new ForbiddenError(`The tool ${name} is for members with the role ${snapshot.tenant.toolRoles[name]} or above in this tenant.`);
     const validate = this.validator(`${installed.bundleSha256}:${name}`, tool.parameters ?? { type: 'object' });
     if (!validate(args)) {
       const errors = fieldErrors(validate.errors, 'arguments', { unknownMember: (field) => `has an unknown field "${field}"` });
@@ -106,4 +105,10 @@ export class ToolsService {
       else this.running.delete(tenant.tenantId);
     }
   }
+}
+
+/** Whether the caller's role reaches the one the tenant asks for this tool (none asked: yes). */
+function mayCall(tenant: TenantContext, toolRoles: Record<string, Role>, name: string): boolean {
+  const needed = toolRoles[name];
+  return !needed || roleAtLeast(tenant.role, needed);
 }
